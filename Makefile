@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: Apache-2.0
+# The two commands for a new user: `make demo` and `make test`.
+# Both install what is missing (scripts/setup) and build first.
+
+JOBS ?= $(shell nproc)
+FUZZ_RUNS ?= 20000
+
+.PHONY: demo test setup build-release build-dev build-fuzz fuzz-smoke bench clean
+
+demo: setup build-release
+	./build/release/harness/cli/ikeharness decode examples/flexvpn-sample.pcap
+
+test: setup build-dev
+	ctest --preset dev
+
+setup:
+	./scripts/setup
+
+build-release:
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+
+build-dev:
+	cmake --preset dev
+	cmake --build --preset dev -j $(JOBS)
+
+build-fuzz:
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+
+# Every libFuzzer target for a fixed number of executions under ASan+UBSan,
+# starting from its committed corpus.
+fuzz-smoke: build-fuzz
+	./scripts/fuzz-smoke build/fuzz $(FUZZ_RUNS)
+
+bench: setup build-release
+	./build/release/bench/codec_bench
+	./bench/compare_codec.sh build/release
+
+clean:
+	rm -rf build

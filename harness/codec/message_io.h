@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+// The message-level description shared by decode_message(), encode_message()
+// and traced decoding (printers). Internal to the codec and its printers.
+#pragma once
+
+#include <memory>
+
+#include "harness/codec/message.h"
+
+namespace ikeh::codec {
+
+// Calls f(body) with the body of `p`, constructed as `type` requires.
+template <class F>
+void with_body_for(PayloadType type, PayloadBody& body, F&& f) {
+  switch (type) {
+#define IKEH_BODY_CASE(T, Body)                 \
+  case PayloadType::T:                          \
+    f(body.template emplace<Body>());           \
+    return;
+    IKEH_PAYLOAD_BODIES(IKEH_BODY_CASE)
+#undef IKEH_BODY_CASE
+    default:
+      f(body.template emplace<UnknownPayload>());
+  }
+}
+
+inline PayloadType encrypted_inner_next(const PayloadBody& b, bool& is_encrypted) {
+  if (auto* sk = std::get_if<SkPayload>(&b)) {
+    is_encrypted = true;
+    return sk->inner_next;
+  }
+  if (auto* skf = std::get_if<SkfPayload>(&b)) {
+    is_encrypted = true;
+    return skf->inner_next;
+  }
+  is_encrypted = false;
+  return PayloadType::NONE;
+}
+
+template <class Io>
+void header_fields(Io& io, Header& h, Slot<uint8_t>& next, Slot<uint32_t>& len) {
+  io.num("initiator_spi", h.spi_i, NumFmt{nullptr, true});
+  io.num("responder_spi", h.spi_r, NumFmt{nullptr, true});
+  next = io.slot("next_payload", h.next_payload, NumFmt{&name_raw<PayloadType>});
+  io.num("version", h.version, NumFmt{nullptr, true});
+  io.num("exchange_type", h.exchange_type);
+  io.num("flags", h.flags, NumFmt{nullptr, true});
+  io.num("message_id", h.message_id);
+  len = io.slot("length", h.length);
+}
+
+// Decodes data into m. buf, when given, is the buffer data points into; it is
+// shared by the message and its payloads as their raw bytes.
+template <class Trace>
+core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const Bytes>& buf, Trace* trace) {
+  Decoder<Trace> io(data, trace);
+  if (data.size() < kHeaderSize) {
+    io.enter("IKE header");
+    io.fail("length", "truncated: an IKE header needs 28 bytes, the datagram has " + std::to_string(data.size()));
+    return io.error();
+  }
+  Slot<uint8_t> next;
+  Slot<uint32_t> len;
+  io.enter("IKE header");
+  if (trace) trace->begin("header", -1, 0);
+  header_fields(io, m.header, next, len);
+  if (trace) trace->end(kHeaderSize);
+  if (m.header.major_version() != 2) {
+    io.fail_at(17, "version",
+               "major version " + std::to_string(m.header.major_version()) + " is not 2 (IKEv2)",
+               static_cast<uint16_t>(NotifyType::INVALID_MAJOR_VERSION));
+    return io.error();
+  }
+  std::size_t saved = 0;
+  if (!io.open(len, 0, "the datagram", saved)) return io.error();
+  io.leave();
+
+  PayloadType type = static_cast<PayloadType>(next.wire);
+  m.payloads.clear();
+  m.payloads.reserve(6);
+  int index = 0;
+  while (type != PayloadType::NONE && io.ok()) {
+    std::size_t start = io.mark();
+    io.enter(nullptr, index++, type);
+    if (trace) trace->begin_payload(type, start);
+    Payload& p = m.payloads.emplace_back();
+    p.type = type;
+    auto pnext = io.slot("next_payload", p.next_payload, NumFmt{&name_raw<PayloadType>});
+    io.flag8("critical", p.critical, "reserved", p.reserved);
+    auto plen = io.slot("payload_length", p.length);
+    std::size_t psaved = 0;
+    if (!io.open(plen, start, "message", psaved)) break;
+    with_body_for(type, p.body, [&](auto& body) { body.fields(io); });
+    io.close(plen, start, psaved);
+    if (trace) trace->end(io.mark());
+    if (!io.ok()) break;
+    if (buf) p.set_raw(buf, start, plen.wire);
+    io.leave();
+    if (type == PayloadType::SK || type == PayloadType::SKF) {
+      // RFC 7296 3.14: SK is the last payload; its Next Payload names the first inner one.
+      auto inner = static_cast<PayloadType>(pnext.wire);
+      if (auto* sk = p.as<SkPayload>()) sk->inner_next = inner;
+      if (auto* skf = p.as<SkfPayload>()) skf->inner_next = inner;
+      if (!io.at_end()) {
+        io.fail("payload_length",
+                std::to_string(io.remaining()) + " bytes follow the encrypted payload, which must be last");
+      }
+      break;
+    }
+    type = static_cast<PayloadType>(pnext.wire);
+  }
+  if (io.ok() && !io.at_end()) {
+    io.fail("next_payload", std::to_string(io.remaining()) +
+                                " bytes follow the last payload (its Next Payload is 0)");
+  }
+  if (!io.ok()) return io.error();
+  io.enter("IKE header");
+  io.close(len, 0, saved);
+  if (io.ok() && !io.at_end()) {
+    io.fail_at(24, "length",
+               std::to_string(len.wire) + " is shorter than the datagram (" + std::to_string(data.size()) +
+                   " bytes)");
+  }
+  if (!io.ok()) return io.error();
+  return {};
+}
+
+}  // namespace ikeh::codec
