@@ -90,7 +90,9 @@ core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const
     auto plen = io.slot("payload_length", p.length);
     std::size_t psaved = 0;
     if (!io.open(plen, start, "message", psaved)) break;
+    if (trace) trace->begin("body", -1, io.mark());
     with_body_for(type, p.body, [&](auto& body) { body.fields(io); });
+    if (trace) trace->end(io.mark());
     io.close(plen, start, psaved);
     if (trace) trace->end(io.mark());
     if (!io.ok()) break;
@@ -123,6 +125,21 @@ core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const
   }
   if (!io.ok()) return io.error();
   return {};
+}
+
+}  // namespace ikeh::codec
+
+namespace ikeh::codec {
+
+// Decodes `data` reporting every field to `trace` in wire order (see NoTrace
+// in fields.h for the hooks). Payload events nest as: begin_payload, the four
+// generic header fields, begin("body"), body fields, end, end. On an error the
+// trace stops where decoding stopped (begin/end may be unbalanced) and the
+// error is returned.
+template <class Trace>
+core::Status trace_message(BytesView data, Trace& trace, Message* out = nullptr) {
+  Message scratch;
+  return decode_into<Trace>(data, out ? *out : scratch, nullptr, &trace);
 }
 
 }  // namespace ikeh::codec

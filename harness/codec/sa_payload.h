@@ -91,7 +91,7 @@ struct Transform {
     std::size_t saved = 0;
     if (!io.open(len, start, "proposal", saved)) return;
     io.num("transform_type", type);
-    io.num("reserved", reserved2);
+    io.num("reserved2", reserved2);
     io.num("transform_id", id, NumFmt{transform_id_namer(type)});
     io.list("attribute", attributes);
     io.close(len, start, saved);
