@@ -56,7 +56,9 @@ core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const
   Decoder<Trace> io(data, trace);
   if (data.size() < kHeaderSize) {
     io.enter("IKE header");
-    io.fail("length", "truncated: an IKE header needs 28 bytes, the datagram has " + std::to_string(data.size()));
+    // Same offset as decode_header(): where the datagram ends.
+    io.fail_at(data.size(), "length",
+               "truncated: an IKE header needs 28 bytes, the datagram has " + std::to_string(data.size()));
     return io.error();
   }
   Slot<uint8_t> next;
@@ -97,18 +99,20 @@ core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const
     if (trace) trace->end(io.mark());
     if (!io.ok()) break;
     if (buf) p.set_raw(buf, start, plen.wire);
-    io.leave();
     if (type == PayloadType::SK || type == PayloadType::SKF) {
       // RFC 7296 3.14: SK is the last payload; its Next Payload names the first inner one.
       auto inner = static_cast<PayloadType>(pnext.wire);
       if (auto* sk = p.as<SkPayload>()) sk->inner_next = inner;
       if (auto* skf = p.as<SkfPayload>()) skf->inner_next = inner;
       if (!io.at_end()) {
+        // Reported while the path still names the encrypted payload.
         io.fail("payload_length",
                 std::to_string(io.remaining()) + " bytes follow the encrypted payload, which must be last");
       }
+      io.leave();
       break;
     }
+    io.leave();
     type = static_cast<PayloadType>(pnext.wire);
   }
   if (io.ok() && !io.at_end()) {

@@ -99,9 +99,19 @@ core::Error violation(std::string reason, NotifyType notify = NotifyType::INVALI
 
 std::string direction(bool response) { return response ? "response" : "request"; }
 
-bool has_error_notify(std::span<const Payload> payloads) {
-  for (const auto& p : payloads)
-    if (auto* n = p.as<NotifyPayload>(); n && p.type == PayloadType::N && is_error(n->type)) return true;
+// Status notifies that make up a whole response on their own, like error
+// notifies do: RFC 7296 2.6 (IKE_SA_INIT answered with N(COOKIE)) and RFC 5685
+// 5 (IKE_SA_INIT answered with N(REDIRECT)).
+constexpr NotifyType kStandaloneStatus[] = {NotifyType::COOKIE, NotifyType::REDIRECT};
+
+bool answers_with_notify(std::span<const Payload> payloads) {
+  for (const auto& p : payloads) {
+    auto* n = p.as<NotifyPayload>();
+    if (!n || p.type != PayloadType::N) continue;
+    if (is_error(n->type)) return true;
+    for (auto t : kStandaloneStatus)
+      if (n->type == t) return true;
+  }
   return false;
 }
 
@@ -109,7 +119,7 @@ bool has_error_notify(std::span<const Payload> payloads) {
 // (exchange, response, placement).
 core::Status check_counts(ExchangeType exchange, bool response, Placement placement,
                           std::span<const Payload> payloads) {
-  const bool error_reply = response && has_error_notify(payloads);
+  const bool error_reply = response && answers_with_notify(payloads);
   std::array<uint16_t, 256> counts{};
   for (const auto& p : payloads) ++counts[static_cast<uint8_t>(p.type)];
   const std::string ctx = label(exchange) + " " + direction(response);
@@ -138,13 +148,16 @@ core::Status check_counts(ExchangeType exchange, bool response, Placement placem
 
 // Decoded computed fields that disagree with the structure (the decoder kept
 // them as overrides for lossless re-encoding).
-core::Status check_structure(const Payload& p) {
+core::Status check_structure(const Payload& p, bool response) {
   const std::string where = label(p.type) + " payload";
   if (auto* sa = p.as<SaPayload>()) {
     for (std::size_t i = 0; i < sa->proposals.size(); ++i) {
       const auto& pr = sa->proposals[i];
       const std::string pw = where + " / proposal " + std::to_string(i + 1);
-      if (pr.number) {
+      // RFC 7296 3.3.1: an accepted proposal keeps the number it was offered
+      // under, so a response's single proposal may carry any number but 0.
+      const bool accepted_number = response && sa->proposals.size() == 1 && pr.number && *pr.number != 0;
+      if (pr.number && !accepted_number) {
         // RFC 7296 3.3.1: the first proposal is 1, each next one is one more
         // (IKEv1-style equal numbers are not IKEv2).
         return violation("proposal_num is " + std::to_string(*pr.number) + ", expected " + std::to_string(i + 1),
@@ -153,29 +166,37 @@ core::Status check_structure(const Payload& p) {
       if (pr.last_substruc)
         return violation("last_substruc is " + std::to_string(*pr.last_substruc) + ", expected " +
                              (i + 1 == sa->proposals.size() ? "0" : "2"),
-                         NotifyType::INVALID_SYNTAX, pw);
+                         NotifyType::INVALID_SYNTAX, pw, p.raw_offset(), !p.raw().empty());
       if (pr.num_transforms)
         return violation("num_transforms is " + std::to_string(*pr.num_transforms) + " but " +
                              std::to_string(pr.transforms.size()) + " transforms follow",
-                         NotifyType::INVALID_SYNTAX, pw);
+                         NotifyType::INVALID_SYNTAX, pw, p.raw_offset(), !p.raw().empty());
       for (std::size_t t = 0; t < pr.transforms.size(); ++t)
         if (pr.transforms[t].last_substruc)
           return violation("last_substruc is " + std::to_string(*pr.transforms[t].last_substruc) + ", expected " +
                                (t + 1 == pr.transforms.size() ? "0" : "3"),
-                           NotifyType::INVALID_SYNTAX, pw + " / transform " + std::to_string(t + 1));
+                           NotifyType::INVALID_SYNTAX, pw + " / transform " + std::to_string(t + 1),
+                           p.raw_offset(), !p.raw().empty());
     }
   }
   if (auto* ts = p.as<TsPayload>(); ts && ts->num_ts)
     return violation("number_of_ts is " + std::to_string(*ts->num_ts) + " but " +
                          std::to_string(ts->selectors.size()) + " selectors follow",
-                     NotifyType::INVALID_SYNTAX, where);
-  if (auto* d = p.as<DeletePayload>(); d && d->spi_size)
-    return violation("spi_size " + std::to_string(*d->spi_size) + " does not fit protocol " + label(d->protocol_id),
-                     NotifyType::INVALID_SYNTAX, where);
+                     NotifyType::INVALID_SYNTAX, where, p.raw_offset(), !p.raw().empty());
+  if (auto* d = p.as<DeletePayload>()) {
+    // RFC 7296 3.11: SPI Size is 0 for IKE (the SPIs are in the header) and 4
+    // for AH and ESP, whether or not SPIs are listed.
+    const std::size_t size = d->spi_size ? *d->spi_size : d->computed_spi_size();
+    const bool ipsec = d->protocol_id == ProtocolId::AH || d->protocol_id == ProtocolId::ESP;
+    const bool fits = d->protocol_id == ProtocolId::IKE ? size == 0 : !ipsec || size == 4;
+    if (!fits)
+      return violation("spi_size " + std::to_string(size) + " does not fit protocol " + label(d->protocol_id),
+                       NotifyType::INVALID_SYNTAX, where, p.raw_offset(), !p.raw().empty());
+  }
   return {};
 }
 
-core::Status check_payloads(std::span<const Payload> payloads) {
+core::Status check_payloads(std::span<const Payload> payloads, bool response) {
   for (const auto& p : payloads) {
     if (p.critical && !is_understood(p.type)) {
       // RFC 7296 2.5: reject the whole message; the notify data is the type.
@@ -184,7 +205,7 @@ core::Status check_payloads(std::span<const Payload> payloads) {
                        NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD, label(p.type) + " payload", p.raw_offset(),
                        !p.raw().empty());
     }
-    if (auto s = check_structure(p); !s) return s;
+    if (auto s = check_structure(p, response); !s) return s;
   }
   return {};
 }
@@ -194,9 +215,9 @@ core::Status check_payloads(std::span<const Payload> payloads) {
 std::span<const PayloadRule> payload_rules() { return kRules; }
 
 core::Status verify_message(const Message& m) {
-  if (auto s = check_payloads(m.payloads); !s) return s;
   const auto exchange = m.header.exchange_type;
   const bool response = m.header.is_response();
+  if (auto s = check_payloads(m.payloads, response); !s) return s;
   if (!has_rules(exchange)) return {};
   if (exchange == ExchangeType::IKE_SA_INIT) return check_counts(exchange, response, Placement::Plain, m.payloads);
   // Every other exchange is protected: RFC 7296 1.2-1.4 put all payloads in SK.
@@ -211,7 +232,7 @@ core::Status verify_message(const Message& m) {
 }
 
 core::Status verify_inner(ExchangeType exchange, bool response, std::span<const Payload> inner) {
-  if (auto s = check_payloads(inner); !s) return s;
+  if (auto s = check_payloads(inner, response); !s) return s;
   if (!has_rules(exchange)) return {};
   return check_counts(exchange, response, Placement::Inner, inner);
 }

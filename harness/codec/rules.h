@@ -17,8 +17,9 @@ enum class Placement : uint8_t { Plain, Inner };
 
 // One rule row: in `exchange`, a `response` (or request) carries between
 // `min` and `max` payloads of `type`, in plaintext or inside SK. `min` does
-// not apply to error responses (a response carrying an error Notify), which
-// RFC 7296 1.2-1.4 allow to consist of the Notify alone.
+// not apply to responses carrying an error Notify, N(COOKIE) or N(REDIRECT),
+// which RFC 7296 1.2-1.4 and 2.6 and RFC 5685 allow to consist of the Notify
+// alone.
 struct PayloadRule {
   ExchangeType exchange;
   bool response;
@@ -38,6 +39,10 @@ std::span<const PayloadRule> payload_rules();
 //   (RFC 7296 2.5; the notify data is the one-octet type);
 // - computed fields whose decoded value disagrees with the structure
 //   (proposal numbering, last-substructure markers, counts) -> INVALID_SYNTAX;
+//   a response's single proposal may keep the number it was offered under
+//   (RFC 7296 3.3.1); a Delete's SPI size must be 0 for IKE, 4 for AH/ESP;
+// - the critical bit of understood payloads and RESERVED fields are ignored
+//   (RFC 7296 2.5, 3.2);
 // - for IKE_SA_INIT, the plaintext payload counts of the table; for the other
 //   known exchanges, that the message is protected (SK or SKF last) with no
 //   other plaintext payloads than the table allows.
