@@ -197,19 +197,20 @@ class Decoder {
   void bytes_list(const char* name, std::vector<Bytes>& v, std::size_t n, std::size_t count,
                   Show show = Show::Hex) {
     if (failed_) return;
-    v.clear();
     if (trace_) trace_->begin_list(name);
-    for (std::size_t i = 0; i < count && !failed_; ++i) {
+    std::size_t i = 0;
+    for (; i < count && !failed_; ++i) {
       std::size_t at = r_.pos();
-      Bytes b;
-      if (!r_.bytes(n, b)) {
+      if (r_.remaining() < n) {
         fail(name, "item " + std::to_string(i + 1) + " of " + std::to_string(count) + " needs " +
                        std::to_string(n) + " bytes, " + std::to_string(r_.remaining()) + " left");
         break;
       }
+      Bytes& b = i < v.size() ? v[i] : v.emplace_back();
+      r_.bytes(n, b);
       if (trace_) trace_->bytes(name, b, show, at);
-      v.push_back(std::move(b));
     }
+    v.resize(i);
     if (trace_) trace_->end_list();
   }
 
@@ -228,7 +229,10 @@ class Decoder {
   template <class T>
   void fill(Slot<T>& s, uint64_t computed) {
     if (failed_) return;
-    if (static_cast<uint64_t>(s.wire) != computed) *s.ovr = s.wire;
+    if (static_cast<uint64_t>(s.wire) != computed)
+      *s.ovr = s.wire;
+    else
+      s.ovr->reset();  // a reused object may hold an override from before
   }
 
   // Opens a scope bounded by a length field whose value counts bytes from
@@ -270,12 +274,13 @@ class Decoder {
   template <class T>
   void list(const char* name, std::vector<T>& items) {
     if (failed_) return;
-    items.clear();
     if (trace_) trace_->begin_list(name);
+    // Elements already there are reused so a reused message keeps its
+    // capacity; descriptions overwrite every field they own.
     std::size_t i = 0;
+    if (items.capacity() == 0) items.reserve(4);
     while (!failed_ && !r_.at_end()) {
-      if (i == 0) items.reserve(4);
-      T& item = items.emplace_back();
+      T& item = i < items.size() ? items[i] : items.emplace_back();
       enter(name, static_cast<int>(i));
       if (trace_) trace_->begin(name, static_cast<int>(i), r_.pos());
       item.fields(*this, ListPos{i, 0});
@@ -283,6 +288,7 @@ class Decoder {
       leave();
       ++i;
     }
+    items.resize(i);
     if (trace_) trace_->end_list();
   }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "harness/codec/message.h"
 
+#include <cstring>
+
 #include "harness/codec/message_io.h"
 
 namespace ikeh::codec {
@@ -70,16 +72,46 @@ core::Result<Header> decode_header(BytesView data) {
   return h;
 }
 
-core::Result<Message> decode_message(std::shared_ptr<const Bytes> data) {
+namespace {
+
+std::shared_ptr<const uint8_t[]> copy_of(BytesView data) {
+  // One allocation for the count and the bytes.
+  auto buf = std::make_shared_for_overwrite<uint8_t[]>(data.size());
+  if (!data.empty()) std::memcpy(buf.get(), data.data(), data.size());
+  return buf;
+}
+
+core::Result<Message> decode_shared(BytesView data, std::shared_ptr<const uint8_t[]> buf) {
   Message m;
-  auto status = decode_into<NoTrace>(*data, m, data, nullptr);
+  auto status = decode_into<NoTrace>(data, m, buf, nullptr);
   if (!status) return status.error();
-  m.set_raw(std::move(data));
+  m.set_raw(std::move(buf), data.size());
   return m;
 }
 
+}  // namespace
+
+core::Result<Message> decode_message(std::shared_ptr<const Bytes> data) {
+  // Aliasing constructor: shares ownership of the vector, points at its bytes.
+  std::shared_ptr<const uint8_t[]> buf(data, data->data());
+  BytesView view(*data);
+  return decode_shared(view, std::move(buf));
+}
+
 core::Result<Message> decode_message(BytesView data) {
-  return decode_message(std::make_shared<const Bytes>(data.begin(), data.end()));
+  auto buf = copy_of(data);
+  BytesView view(buf.get(), data.size());
+  return decode_shared(view, std::move(buf));
+}
+
+core::Status decode_message_into(BytesView data, Message& m) {
+  // The raw buffer is new each time: payloads copied out of an earlier
+  // decode may still share the old one.
+  auto buf = copy_of(data);
+  m.header.next_payload.reset();
+  auto status = decode_into<NoTrace>(BytesView(buf.get(), data.size()), m, buf, nullptr);
+  m.set_raw(std::move(buf), data.size());
+  return status;
 }
 
 Bytes encode_message(const Message& cm) {

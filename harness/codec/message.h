@@ -50,9 +50,13 @@ struct Message {
   std::vector<Payload> payloads;
 
   // Exact bytes this message was decoded from; empty for a built message.
-  BytesView raw() const { return raw_ ? BytesView(*raw_) : BytesView{}; }
-  std::shared_ptr<const Bytes> raw_buffer() const { return raw_; }
-  void set_raw(std::shared_ptr<const Bytes> raw) { raw_ = std::move(raw); }
+  BytesView raw() const { return raw_ ? BytesView(raw_.get(), raw_size_) : BytesView{}; }
+  // The buffer behind raw(), shared with the payloads' raw().
+  const std::shared_ptr<const uint8_t[]>& raw_buffer() const { return raw_; }
+  void set_raw(std::shared_ptr<const uint8_t[]> raw, std::size_t size) {
+    raw_ = std::move(raw);
+    raw_size_ = size;
+  }
 
   // First payload of a type, or null.
   const Payload* find(PayloadType t) const;
@@ -63,7 +67,8 @@ struct Message {
   std::vector<PayloadType> payload_types() const;
 
  private:
-  std::shared_ptr<const Bytes> raw_;
+  std::shared_ptr<const uint8_t[]> raw_;
+  std::size_t raw_size_ = 0;
 };
 
 // Decodes the 28-byte header only. Fails on fewer than 28 bytes.
@@ -75,7 +80,12 @@ core::Result<Header> decode_header(BytesView data);
 // never reads outside data; the error names the payload, field, offset and the
 // notify a responder would answer with.
 core::Result<Message> decode_message(BytesView data);
+// The same without copying: the message's raw bytes share `data`.
 core::Result<Message> decode_message(std::shared_ptr<const Bytes> data);
+// The same into an existing message, reusing its storage (vectors keep their
+// capacity when the payload chain has the same shape), for hot loops. On
+// failure `m` holds what was decoded up to the error.
+core::Status decode_message_into(BytesView data, Message& m);
 
 // Encodes a message: every computed field not overridden is computed. Never
 // fails; overridden fields are emitted exactly as set.

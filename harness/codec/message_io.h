@@ -9,18 +9,26 @@
 
 namespace ikeh::codec {
 
-// Calls f(body) with the body of `p`, constructed as `type` requires.
+// The body of the alternative `Body`, reused when `body` already holds one
+// (a decoder overwrites every field, and reuse keeps vector capacity).
+template <class Body>
+Body& body_as(PayloadBody& body) {
+  if (auto* b = std::get_if<Body>(&body)) return *b;
+  return body.template emplace<Body>();
+}
+
+// Calls f(body) with the body of `p`, of the alternative `type` requires.
 template <class F>
 void with_body_for(PayloadType type, PayloadBody& body, F&& f) {
   switch (type) {
-#define IKEH_BODY_CASE(T, Body)                 \
-  case PayloadType::T:                          \
-    f(body.template emplace<Body>());           \
+#define IKEH_BODY_CASE(T, Body)     \
+  case PayloadType::T:              \
+    f(body_as<Body>(body));         \
     return;
     IKEH_PAYLOAD_BODIES(IKEH_BODY_CASE)
 #undef IKEH_BODY_CASE
     default:
-      f(body.template emplace<UnknownPayload>());
+      f(body_as<UnknownPayload>(body));
   }
 }
 
@@ -52,7 +60,7 @@ void header_fields(Io& io, Header& h, Slot<uint8_t>& next, Slot<uint32_t>& len) 
 // Decodes data into m. buf, when given, is the buffer data points into; it is
 // shared by the message and its payloads as their raw bytes.
 template <class Trace>
-core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const Bytes>& buf, Trace* trace) {
+core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const uint8_t[]>& buf, Trace* trace) {
   Decoder<Trace> io(data, trace);
   if (data.size() < kHeaderSize) {
     io.enter("IKE header");
@@ -78,15 +86,20 @@ core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const
   io.leave();
 
   PayloadType type = static_cast<PayloadType>(next.wire);
-  m.payloads.clear();
-  m.payloads.reserve(6);
+  // Payload slots already in m are reused (and reset) before new ones are
+  // added, so decoding into the same message again allocates nothing new.
+  std::size_t count = 0;
+  if (m.payloads.capacity() == 0) m.payloads.reserve(6);
   int index = 0;
   while (type != PayloadType::NONE && io.ok()) {
     std::size_t start = io.mark();
     io.enter(nullptr, index++, type);
     if (trace) trace->begin_payload(type, start);
-    Payload& p = m.payloads.emplace_back();
+    Payload& p = count < m.payloads.size() ? m.payloads[count] : m.payloads.emplace_back();
+    ++count;
     p.type = type;
+    p.next_payload.reset();
+    p.length.reset();
     auto pnext = io.slot("next_payload", p.next_payload, NumFmt{&name_raw<PayloadType>});
     io.flag8("critical", p.critical, "reserved", p.reserved);
     auto plen = io.slot("payload_length", p.length);
@@ -98,7 +111,7 @@ core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const
     io.close(plen, start, psaved);
     if (trace) trace->end(io.mark());
     if (!io.ok()) break;
-    if (buf) p.set_raw(buf, start, plen.wire);
+    p.set_raw(buf, start, buf ? plen.wire : 0);
     if (type == PayloadType::SK || type == PayloadType::SKF) {
       // RFC 7296 3.14: SK is the last payload; its Next Payload names the first inner one.
       auto inner = static_cast<PayloadType>(pnext.wire);
@@ -115,6 +128,7 @@ core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const
     io.leave();
     type = static_cast<PayloadType>(pnext.wire);
   }
+  m.payloads.resize(count);
   if (io.ok() && !io.at_end()) {
     io.fail("next_payload", std::to_string(io.remaining()) +
                                 " bytes follow the last payload (its Next Payload is 0)");

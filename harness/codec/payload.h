@@ -69,7 +69,7 @@ struct Payload {
 
   // Exact bytes (generic header included) this payload was decoded from;
   // empty for a payload built in code.
-  BytesView raw() const { return raw_buf_ ? BytesView(raw_buf_->data() + raw_off_, raw_len_) : BytesView{}; }
+  BytesView raw() const { return raw_buf_ ? BytesView(raw_buf_.get() + raw_off_, raw_len_) : BytesView{}; }
   std::size_t raw_offset() const { return raw_off_; }
 
   template <class T>
@@ -85,14 +85,15 @@ struct Payload {
   template <class Body>
   Payload(PayloadType t, Body b) : type(t), body(std::move(b)) {}
 
-  void set_raw(std::shared_ptr<const Bytes> buf, std::size_t off, std::size_t len) {
+  // Points raw() at len bytes at off in buf (shared with the message).
+  void set_raw(std::shared_ptr<const uint8_t[]> buf, std::size_t off, std::size_t len) {
     raw_buf_ = std::move(buf);
     raw_off_ = static_cast<uint32_t>(off);
     raw_len_ = static_cast<uint32_t>(len);
   }
 
  private:
-  std::shared_ptr<const Bytes> raw_buf_;
+  std::shared_ptr<const uint8_t[]> raw_buf_;
   uint32_t raw_off_ = 0;
   uint32_t raw_len_ = 0;
 };

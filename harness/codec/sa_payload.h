@@ -52,10 +52,15 @@ struct TransformAttribute {
     io.flag16("af", tv, "attribute_type", type, NumFmt{&name_raw<TransformAttributeType>});
     if (tv) {
       io.num("attribute_value", value);
+      if constexpr (Io::kDecoding) {
+        data.clear();
+        length.reset();
+      }
     } else {
       auto len = io.slot("attribute_length", length);
       io.bytes_n("attribute_value", data, len.wire);
       io.fill(len, data.size());
+      if constexpr (Io::kDecoding) value = 0;
     }
   }
 };

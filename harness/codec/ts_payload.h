@@ -50,8 +50,15 @@ struct TrafficSelector {
       io.num("end_port", end_port);
       io.bytes_n("starting_address", start_address, address_size(), show);
       io.bytes_n("ending_address", end_address, address_size(), show);
+      if constexpr (Io::kDecoding) data.clear();
     } else {
       io.bytes("selector_data", data);
+      if constexpr (Io::kDecoding) {
+        start_port = 0;
+        end_port = 0;
+        start_address.clear();
+        end_address.clear();
+      }
     }
     io.close(len, start, saved);
   }
