@@ -114,6 +114,8 @@ template <class Trace = NoTrace>
 class Decoder {
  public:
   static constexpr bool kDecoding = true;
+  // Without a trace every trace call compiles away, namer arguments included.
+  static constexpr bool kTracing = !std::is_same_v<Trace, NoTrace>;
 
   Decoder(BytesView data, Trace* trace = nullptr) : r_(data), trace_(trace) {}
 
@@ -143,14 +145,14 @@ class Decoder {
     }
     if (!got) return truncated(name, sizeof(U));
     v = static_cast<T>(raw);
-    if (trace_) trace_->num(name, static_cast<uint64_t>(raw), sizeof(U), fmt, at);
+    if (tracing()) trace_->num(name, static_cast<uint64_t>(raw), sizeof(U), fmt, at);
   }
 
   void u24(const char* name, uint32_t& v) {
     if (failed_) return;
     std::size_t at = r_.pos();
     if (!r_.u24(v)) return truncated(name, 3);
-    if (trace_) trace_->num(name, v, 3, NumFmt{}, at);
+    if (tracing()) trace_->num(name, v, 3, NumFmt{}, at);
   }
 
   // One octet: a flag in the top bit and a 7-bit value below it.
@@ -161,7 +163,7 @@ class Decoder {
     if (!r_.u8(raw)) return truncated(flag_name, 1);
     flag = raw & 0x80;
     v = raw & 0x7f;
-    if (trace_) {
+    if (tracing()) {
       trace_->flag(flag_name, flag, at);
       trace_->num(name, v, 1, NumFmt{}, at);
     }
@@ -176,7 +178,7 @@ class Decoder {
     if (!r_.u16(raw)) return truncated(flag_name, 2);
     flag = raw & 0x8000;
     v = static_cast<T>(raw & 0x7fff);
-    if (trace_) {
+    if (tracing()) {
       trace_->flag(flag_name, flag, at);
       trace_->num(name, raw & 0x7fff, 2, fmt, at);
     }
@@ -190,14 +192,14 @@ class Decoder {
     if (failed_) return;
     std::size_t at = r_.pos();
     if (!r_.bytes(n, v)) return truncated(name, n);
-    if (trace_) trace_->bytes(name, v, show, at);
+    if (tracing()) trace_->bytes(name, v, show, at);
   }
 
   // count items of n bytes each.
   void bytes_list(const char* name, std::vector<Bytes>& v, std::size_t n, std::size_t count,
                   Show show = Show::Hex) {
     if (failed_) return;
-    if (trace_) trace_->begin_list(name);
+    if (tracing()) trace_->begin_list(name);
     std::size_t i = 0;
     for (; i < count && !failed_; ++i) {
       std::size_t at = r_.pos();
@@ -208,10 +210,10 @@ class Decoder {
       }
       Bytes& b = i < v.size() ? v[i] : v.emplace_back();
       r_.bytes(n, b);
-      if (trace_) trace_->bytes(name, b, show, at);
+      if (tracing()) trace_->bytes(name, b, show, at);
     }
     v.resize(i);
-    if (trace_) trace_->end_list();
+    if (tracing()) trace_->end_list();
   }
 
   template <class T>
@@ -241,16 +243,12 @@ class Decoder {
   bool open(Slot<T>& len, std::size_t start, const char* container, std::size_t& saved) {
     if (failed_) return false;
     std::size_t end = start + static_cast<std::size_t>(len.wire);
-    if (end < r_.pos()) {
-      fail_at(len.pos, len.name,
-              std::to_string(len.wire) + " is shorter than the " + std::to_string(r_.pos() - start) +
-                  "-byte header it includes");
+    if (end < r_.pos()) [[unlikely]] {
+      length_error(len.pos, len.name, len.wire, r_.pos() - start, 0, nullptr);
       return false;
     }
-    if (end > r_.limit()) {
-      fail_at(len.pos, len.name,
-              std::to_string(len.wire) + " exceeds " + container + " (" +
-                  std::to_string(r_.limit() - start) + " bytes left)");
+    if (end > r_.limit()) [[unlikely]] {
+      length_error(len.pos, len.name, len.wire, 0, r_.limit() - start, container);
       return false;
     }
     r_.narrow(end, saved);
@@ -261,9 +259,8 @@ class Decoder {
   template <class T>
   void close(Slot<T>& len, std::size_t start, std::size_t saved) {
     if (failed_) return;
-    if (!r_.at_end()) {
-      fail(len.name, std::to_string(len.wire) + " leaves " + std::to_string(r_.remaining()) +
-                         " bytes after the last field");
+    if (!r_.at_end()) [[unlikely]] {
+      leftover_error(len.name, len.wire);
       return;
     }
     r_.restore(saved);
@@ -274,7 +271,7 @@ class Decoder {
   template <class T>
   void list(const char* name, std::vector<T>& items) {
     if (failed_) return;
-    if (trace_) trace_->begin_list(name);
+    if (tracing()) trace_->begin_list(name);
     // Elements already there are reused so a reused message keeps its
     // capacity; descriptions overwrite every field they own.
     std::size_t i = 0;
@@ -282,14 +279,14 @@ class Decoder {
     while (!failed_ && !r_.at_end()) {
       T& item = i < items.size() ? items[i] : items.emplace_back();
       enter(name, static_cast<int>(i));
-      if (trace_) trace_->begin(name, static_cast<int>(i), r_.pos());
+      if (tracing()) trace_->begin(name, static_cast<int>(i), r_.pos());
       item.fields(*this, ListPos{i, 0});
-      if (trace_) trace_->end(r_.pos());
+      if (tracing()) trace_->end(r_.pos());
       leave();
       ++i;
     }
     items.resize(i);
-    if (trace_) trace_->end_list();
+    if (tracing()) trace_->end_list();
   }
 
   // Context for error messages.
@@ -320,9 +317,30 @@ class Decoder {
  private:
   static constexpr int kMaxDepth = 8;
 
-  void truncated(const char* name, std::size_t need) {
+  [[gnu::cold, gnu::noinline]] void truncated(const char* name, std::size_t need) {
     fail(name, "truncated: needs " + std::to_string(need) + " bytes, " + std::to_string(r_.remaining()) +
                    " left");
+  }
+
+  bool tracing() const {
+    if constexpr (kTracing)
+      return trace_ != nullptr;
+    else
+      return false;
+  }
+
+  // Error paths kept out of line so the hot checks inline.
+  [[gnu::cold, gnu::noinline]] void length_error(std::size_t at, const char* name, uint64_t value,
+                                                   std::size_t header, std::size_t left, const char* container) {
+    if (container == nullptr)
+      fail_at(at, name, std::to_string(value) + " is shorter than the " + std::to_string(header) +
+                            "-byte header it includes");
+    else
+      fail_at(at, name, std::to_string(value) + " exceeds " + container + " (" + std::to_string(left) +
+                            " bytes left)");
+  }
+  [[gnu::cold, gnu::noinline]] void leftover_error(const char* name, uint64_t value) {
+    fail(name, std::to_string(value) + " leaves " + std::to_string(r_.remaining()) + " bytes after the last field");
   }
 
   std::string path_string() const;

@@ -111,24 +111,6 @@ IKEH_INSTANTIATE(CfgAttributeType)
 IKEH_INSTANTIATE(TsType)
 IKEH_INSTANTIATE(HashAlgorithm)
 
-Namer transform_id_namer(TransformType type) {
-  switch (type) {
-    case TransformType::ENCR: return &name_raw<EncrId>;
-    case TransformType::PRF: return &name_raw<PrfId>;
-    case TransformType::INTEG: return &name_raw<IntegId>;
-    case TransformType::DH:
-    case TransformType::ADDKE1:
-    case TransformType::ADDKE2:
-    case TransformType::ADDKE3:
-    case TransformType::ADDKE4:
-    case TransformType::ADDKE5:
-    case TransformType::ADDKE6:
-    case TransformType::ADDKE7: return &name_raw<DhGroup>;
-    case TransformType::ESN: return &name_raw<EsnId>;
-  }
-  return nullptr;
-}
-
 std::string_view transform_id_name(TransformType type, uint16_t id) {
   Namer n = transform_id_namer(type);
   return n ? n(id) : std::string_view{};

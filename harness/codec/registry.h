@@ -428,6 +428,22 @@ template <class E>
 std::string_view name_raw(uint32_t v) {
   return name_of(static_cast<E>(v));
 }
-Namer transform_id_namer(TransformType type);
+inline Namer transform_id_namer(TransformType type) {
+  switch (type) {
+    case TransformType::ENCR: return &name_raw<EncrId>;
+    case TransformType::PRF: return &name_raw<PrfId>;
+    case TransformType::INTEG: return &name_raw<IntegId>;
+    case TransformType::DH:
+    case TransformType::ADDKE1:
+    case TransformType::ADDKE2:
+    case TransformType::ADDKE3:
+    case TransformType::ADDKE4:
+    case TransformType::ADDKE5:
+    case TransformType::ADDKE6:
+    case TransformType::ADDKE7: return &name_raw<DhGroup>;
+    case TransformType::ESN: return &name_raw<EsnId>;
+  }
+  return nullptr;
+}
 
 }  // namespace ikeh::codec
