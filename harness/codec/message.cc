@@ -156,11 +156,12 @@ Message make_message(ExchangeType exchange, uint8_t flag_bits, uint32_t message_
   return m;
 }
 
-static std::string payload_label(const Payload& p) {
-  std::string s = label(p.type);
-  if (auto* n = p.as<NotifyPayload>(); n && p.type == PayloadType::N) s += "(" + label(n->type) + ")";
-  if (auto* c = p.as<CpPayload>(); c && p.type == PayloadType::CP) s += "(" + label(c->cfg_type) + ")";
-  return s;
+static void append_payload_label(std::string& s, const Payload& p) {
+  s.append(label(p.type));
+  std::string inner;
+  if (auto* n = p.as<NotifyPayload>(); n && p.type == PayloadType::N) inner = label(n->type);
+  if (auto* c = p.as<CpPayload>(); c && p.type == PayloadType::CP) inner = label(c->cfg_type);
+  if (!inner.empty()) s.append("(").append(inner).append(")");
 }
 
 std::string summary(const Message& m) {
@@ -175,7 +176,10 @@ std::string summary(const Message& m) {
   if (m.header.is_initiator()) s += " (I)";
   s += " spi_i=" + spi(m.header.spi_i) + " spi_r=" + spi(m.header.spi_r);
   s += " msgid=" + std::to_string(m.header.message_id) + ":";
-  for (const auto& p : m.payloads) s += " " + payload_label(p);
+  for (const auto& p : m.payloads) {
+    s.push_back(' ');
+    append_payload_label(s, p);
+  }
   return s;
 }
 
