@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// JSON report: one object per line per UDP datagram on an IKE port.
+//
+//   {"frame":N,"time":<epoch seconds>,"src":"addr","sport":N,"dst":"addr","dport":N,
+//    "kind":"IKE"|"ESP"|"NAT-keepalive"|"malformed",
+//    "non_esp_marker":bool (IKE only), "esp_spi":N (ESP only),
+//    "error":"one line" (decoding failed, or why a datagram is malformed),
+//    "ike":{"header":{...},"payloads":[...]} (IKE only)}
+//
+// The header object holds the header fields by their codec names; the SPIs
+// (64-bit) are 16-digit lower-case hex strings, other numbers integers, plus
+// "<field>_name" when a registry names the value. A payload object is
+// {"type","type_name","offset","next_payload","next_payload_name","critical",
+// "reserved","payload_length","body"}; offsets count from the first byte of
+// the IKE header (after any non-ESP marker). In a body: numbers as integers
+// (+ "_name"), bytes as lower-case hex (+ "_text" when the field's Show hint
+// is not hex and the data fits it; + "vendor_id_name" for a known vendor ID),
+// flags as bools, a list named X as the array "Xs" (objects for structures,
+// hex strings for byte items). When decoding fails, "ike" holds what was
+// decoded before the error ("header" is absent under 28 bytes) and "error"
+// holds codec::describe() of it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "harness/core/result.h"
+#include "reports/datagram_record.h"
+
+namespace ikeh::reports {
+
+// The object for one datagram; `status` (when given) receives the decode
+// result of an IKE message (success for the other kinds).
+nlohmann::ordered_json to_json(const DatagramRecord& record, core::Status* status = nullptr);
+
+// Writes to_json(record) on one line. Returns the decode result as to_json.
+core::Status write_json_line(std::ostream& out, const DatagramRecord& record);
+
+}  // namespace ikeh::reports
