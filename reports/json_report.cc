@@ -16,7 +16,6 @@ namespace {
 using codec::NumFmt;
 using codec::PayloadType;
 using codec::Show;
-using Json = nlohmann::ordered_json;
 
 codec::Namer u16_namer_for(PayloadType t) {
   if (t == PayloadType::N) return &codec::name_raw<codec::HashAlgorithm>;
@@ -24,132 +23,214 @@ codec::Namer u16_namer_for(PayloadType t) {
   return nullptr;
 }
 
-// Builds the "ike" object from trace events. Open scopes are values on a
-// stack, attached to their parent when they close (or when finish() unwinds
-// after an error), so no reference into a growing container is ever held.
+// Appends a JSON string. Keys, registry names, hex and addresses are ASCII
+// identifiers or digits by construction; anything else (rendered text, error
+// lines) goes through nlohmann's serializer for escaping.
+void append_plain(std::string& out, std::string_view s) {
+  out.push_back('"');
+  out.append(s);
+  out.push_back('"');
+}
+void append_escaped(std::string& out, const std::string& s) {
+  out.append(nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+void append_hex(std::string& out, core::BytesView d) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t at = out.size();
+  out.resize(at + 2 * d.size());
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    out[at + 2 * i] = kDigits[d[i] >> 4];
+    out[at + 2 * i + 1] = kDigits[d[i] & 0xf];
+  }
+  out.push_back('"');
+}
+
+// Writes the "ike" object straight from trace events into a string: one pass,
+// no document tree (a tree and its serializer cost about four fifths of a
+// `decode --json` run). Scopes are a stack of (is_array, has_members).
 class JsonTrace {
  public:
-  JsonTrace() { stack_.push_back({Json::object(), {}}); }
+  explicit JsonTrace(std::string& out) : out_(out) {
+    out_.push_back('{');
+    stack_.push_back({false, false});
+  }
 
   void num(const char* name, uint64_t v, unsigned width, NumFmt fmt, std::size_t) {
-    Json& t = top();
+    key(name);
     // 64-bit values (the SPIs) as hex text: many JSON readers lose integers
     // above 2^53.
-    Json value = width == 8 ? Json(hex64(v)) : Json(v);
-    if (t.is_array()) {
-      t.push_back(std::move(value));
-      return;
-    }
-    t[name] = std::move(value);
+    if (width == 8)
+      append_plain(out_, hex64(v));
+    else
+      out_.append(std::to_string(v));
+    if (stack_.back().array) return;
     auto n = name_for(fmt, v);
-    if (!n.empty()) t[std::string(name) + "_name"] = std::string(n);
+    if (!n.empty()) {
+      suffixed_key(name, "_name");
+      append_plain(out_, n);
+    }
   }
 
   void flag(const char* name, bool v, std::size_t) {
-    Json& t = top();
-    if (t.is_array()) t.push_back(v);
-    else t[name] = v;
+    key(name);
+    out_.append(v ? "true" : "false");
   }
 
   void bytes(const char* name, core::BytesView d, Show show, std::size_t) {
-    Json& t = top();
-    if (t.is_array()) {
-      t.push_back(core::to_hex(d));
-      return;
+    key(name);
+    append_hex(out_, d);
+    if (stack_.back().array) return;
+    if (auto r = render_bytes(d, show, u16_namer_for(payload_))) {
+      suffixed_key(name, "_text");
+      append_escaped(out_, *r);
     }
-    t[name] = core::to_hex(d);
-    if (auto r = render_bytes(d, show, u16_namer_for(payload_))) t[std::string(name) + "_text"] = *r;
     if (payload_ == PayloadType::V) {
       auto vid = codec::known_vendor_id(d);
-      if (!vid.empty()) t[std::string(name) + "_name"] = std::string(vid);
+      if (!vid.empty()) {
+        suffixed_key(name, "_name");
+        append_escaped(out_, std::string(vid));
+      }
     }
   }
 
-  void begin(const char* name, int, std::size_t) {
-    bool element = top().is_array();
-    stack_.push_back({Json::object(), element ? std::string() : std::string(name)});
-  }
+  void begin(const char* name, int, std::size_t) { open(name, false); }
 
   void begin_payload(PayloadType t, std::size_t offset) {
     payload_ = t;
-    if (stack_.size() == 1) stack_.push_back({Json::array(), "payloads"});
-    Json p = Json::object();
-    p["type"] = static_cast<unsigned>(t);
-    p["type_name"] = codec::label(t);
-    p["offset"] = offset;
-    stack_.push_back({std::move(p), {}});
+    if (stack_.size() == 1) {
+      open("payloads", true);
+      payloads_open_ = true;
+    }
+    open(nullptr, false);
+    key("type");
+    out_.append(std::to_string(static_cast<unsigned>(t)));
+    key("type_name");
+    append_plain(out_, codec::label(t));
+    key("offset");
+    out_.append(std::to_string(offset));
   }
 
   void end(std::size_t) { close(); }
-  void begin_list(const char* name) { stack_.push_back({Json::array(), std::string(name) + "s"}); }
+  void begin_list(const char* name) {
+    separator();
+    out_.push_back('"');
+    out_.append(name);
+    out_.append("s\":[");
+    stack_.push_back({true, false});
+  }
   void end_list() { close(); }
 
-  Json finish() {
+  // Closes what an error left open and the object itself.
+  void finish() {
     while (stack_.size() > 1) close();
-    Json root = std::move(stack_.front().value);
-    if (!root.contains("payloads")) root["payloads"] = Json::array();
-    return root;
+    if (!payloads_open_) {
+      key("payloads");
+      out_.append("[]");
+    }
+    out_.push_back('}');
   }
 
  private:
-  struct Open {
-    Json value;
-    std::string key;  // empty for array elements
+  struct Scope {
+    bool array;
+    bool has_members;
   };
 
-  Json& top() { return stack_.back().value; }
-
+  void separator() {
+    if (stack_.back().has_members) out_.push_back(',');
+    stack_.back().has_members = true;
+  }
+  // A member key in an object, or just the separator in an array.
+  void key(const char* name) {
+    separator();
+    if (stack_.back().array) return;
+    out_.push_back('"');
+    out_.append(name);
+    out_.append("\":");
+  }
+  void suffixed_key(const char* name, const char* suffix) {
+    out_.append(",\"");
+    out_.append(name);
+    out_.append(suffix);
+    out_.append("\":");
+  }
+  void open(const char* name, bool array) {
+    if (name && !stack_.back().array)
+      key(name);
+    else
+      separator();
+    out_.push_back(array ? '[' : '{');
+    stack_.push_back({array, false});
+  }
   void close() {
     if (stack_.size() < 2) return;
-    Open o = std::move(stack_.back());
+    out_.push_back(stack_.back().array ? ']' : '}');
     stack_.pop_back();
-    Json& parent = top();
-    if (parent.is_array()) parent.push_back(std::move(o.value));
-    else parent[o.key] = std::move(o.value);
   }
 
-  std::vector<Open> stack_;
+  std::string& out_;
+  std::vector<Scope> stack_;
   PayloadType payload_ = PayloadType::NONE;
+  bool payloads_open_ = false;
 };
 
-}  // namespace
-
-Json to_json(const DatagramRecord& r, core::Status* status) {
-  Json j = Json::object();
-  j["frame"] = r.frame;
-  j["time"] = r.time;
-  j["src"] = r.src;
-  j["sport"] = r.sport;
-  j["dst"] = r.dst;
-  j["dport"] = r.dport;
-  j["kind"] = kind_name(r.kind);
-  if (status) *status = core::Status();
+void append_record(std::string& out, const DatagramRecord& r, core::Status& status) {
+  out.append("{\"frame\":").append(std::to_string(r.frame));
+  out.append(",\"time\":").append(nlohmann::json(r.time).dump());
+  out.append(",\"src\":");
+  append_escaped(out, r.src);
+  out.append(",\"sport\":").append(std::to_string(r.sport));
+  out.append(",\"dst\":");
+  append_escaped(out, r.dst);
+  out.append(",\"dport\":").append(std::to_string(r.dport));
+  out.append(",\"kind\":");
+  append_plain(out, kind_name(r.kind));
+  status = core::Status();
   switch (r.kind) {
     case DatagramKind::Esp:
-      j["esp_spi"] = r.esp_spi;
-      return j;
+      out.append(",\"esp_spi\":").append(std::to_string(r.esp_spi)).append("}");
+      return;
     case DatagramKind::NatKeepalive:
-      return j;
+      out.append("}");
+      return;
     case DatagramKind::Malformed:
-      j["error"] = r.error;
-      return j;
+      out.append(",\"error\":");
+      append_escaped(out, r.error);
+      out.append("}");
+      return;
     case DatagramKind::Ike:
       break;
   }
-  j["non_esp_marker"] = r.non_esp_marker;
-  JsonTrace trace;
-  core::Status s = codec::trace_message(r.ike, trace);
-  if (!s) j["error"] = codec::describe(s.error());
-  j["ike"] = trace.finish();
+  out.append(",\"non_esp_marker\":").append(r.non_esp_marker ? "true" : "false");
+  out.append(",\"ike\":");
+  JsonTrace trace(out);
+  status = codec::trace_message(r.ike, trace);
+  trace.finish();
+  if (!status) {
+    out.append(",\"error\":");
+    append_escaped(out, codec::describe(status.error()));
+  }
+  out.append("}");
+}
+
+}  // namespace
+
+nlohmann::ordered_json to_json(const DatagramRecord& r, core::Status* status) {
+  std::string line;
+  core::Status s;
+  append_record(line, r, s);
   if (status) *status = s;
-  return j;
+  return nlohmann::ordered_json::parse(line);
 }
 
 core::Status write_json_line(std::ostream& out, const DatagramRecord& record) {
+  thread_local std::string line;
+  line.clear();
   core::Status s;
-  // Replacement of invalid UTF-8 keeps one bad text field from aborting the
-  // report; all field text is ASCII by construction today.
-  out << to_json(record, &s).dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+  append_record(line, record, s);
+  line.push_back('\n');
+  out.write(line.data(), static_cast<std::streamsize>(line.size()));
   return s;
 }
 

@@ -29,11 +29,14 @@
 
 namespace ikeh::reports {
 
-// The object for one datagram; `status` (when given) receives the decode
-// result of an IKE message (success for the other kinds).
-nlohmann::ordered_json to_json(const DatagramRecord& record, core::Status* status = nullptr);
-
-// Writes to_json(record) on one line. Returns the decode result as to_json.
+// Writes the object for one datagram on one line, streamed from the codec's
+// trace (no document tree). Returns the decode result of an IKE message
+// (success for the other kinds); a failed decode is still written, with
+// "error".
 core::Status write_json_line(std::ostream& out, const DatagramRecord& record);
+
+// The same object as a document (parsed from what write_json_line writes),
+// for callers that want to inspect it.
+nlohmann::ordered_json to_json(const DatagramRecord& record, core::Status* status = nullptr);
 
 }  // namespace ikeh::reports
