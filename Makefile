@@ -3,7 +3,7 @@
 # Both install what is missing (scripts/setup) and build first.
 
 JOBS ?= $(shell nproc)
-FUZZ_RUNS ?= 20000
+FUZZ_RUNS ?= 250000
 
 .PHONY: demo test setup build-release build-dev build-fuzz fuzz-smoke bench clean
 
@@ -12,6 +12,7 @@ demo: setup build-release
 
 test: setup build-dev
 	ctest --preset dev
+	$(MAKE) fuzz-smoke
 
 setup:
 	./scripts/setup
