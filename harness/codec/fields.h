@@ -18,6 +18,7 @@
 // gets correct values without the caller computing anything.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -240,11 +241,14 @@ class Decoder {
   // Opens a scope bounded by a length field whose value counts bytes from
   // `start`. Returns false (with an error) when the length is impossible.
   template <class T>
-  bool open(Slot<T>& len, std::size_t start, const char* container, std::size_t& saved) {
+  bool open(Slot<T>& len, std::size_t start, const char* container, std::size_t& saved, std::size_t header = 0) {
     if (failed_) return false;
     std::size_t end = start + static_cast<std::size_t>(len.wire);
-    if (end < r_.pos()) [[unlikely]] {
-      length_error(len.pos, len.name, len.wire, r_.pos() - start, 0, nullptr);
+    // `header`: the fixed part of the structure, when it is longer than what
+    // has been read so far, so a too-short length is named as such.
+    std::size_t fixed = std::max(header, r_.pos() - start);
+    if (end < start + fixed) [[unlikely]] {
+      length_error(len.pos, len.name, len.wire, fixed, 0, nullptr);
       return false;
     }
     if (end > r_.limit()) [[unlikely]] {
@@ -417,7 +421,7 @@ class Encoder {
     w_.patch(s.pos, sizeof(T), static_cast<uint32_t>(v));
   }
   template <class T>
-  bool open(Slot<T>&, std::size_t, const char*, std::size_t&) {
+  bool open(Slot<T>&, std::size_t, const char*, std::size_t&, std::size_t = 0) {
     return true;
   }
   template <class T>

@@ -94,7 +94,7 @@ struct Transform {
     io.num("reserved", reserved1);
     auto len = io.slot("transform_length", length);
     std::size_t saved = 0;
-    if (!io.open(len, start, "proposal", saved)) return;
+    if (!io.open(len, start, "proposal", saved, 8)) return;
     io.num("transform_type", type);
     io.num("reserved2", reserved2);
     io.num("transform_id", id, NumFmt{transform_id_namer(type)});
@@ -122,7 +122,7 @@ struct Proposal {
     io.num("reserved", reserved);
     auto len = io.slot("proposal_length", length);
     std::size_t saved = 0;
-    if (!io.open(len, start, "SA payload", saved)) return;
+    if (!io.open(len, start, "SA payload", saved, 8)) return;
     auto num = io.slot("proposal_num", number);
     io.num("protocol_id", protocol_id);
     auto size = io.slot("spi_size", spi_size);

@@ -43,7 +43,7 @@ struct TrafficSelector {
     io.num(is_ip() ? "ip_protocol_id" : "reserved", ip_protocol_id);
     auto len = io.slot("selector_length", length);
     std::size_t saved = 0;
-    if (!io.open(len, start, "TS payload", saved)) return;
+    if (!io.open(len, start, "TS payload", saved, is_ip() ? 8 + 2 * address_size() : 4)) return;
     if (is_ip()) {
       Show show = ts_type == TsType::TS_IPV6_ADDR_RANGE ? Show::Ipv6 : Show::Ipv4;
       io.num("start_port", start_port);

@@ -349,14 +349,14 @@ TEST(ErrorText, TransformLengthShorterThanItsHeader) {
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(describe(d.error()),
             "SA payload / proposal 1 / transform 2 at offset 58: field transform_length: 2 is shorter than the "
-            "4-byte header it includes [INVALID_SYNTAX]");
+            "8-byte header it includes [INVALID_SYNTAX]");
   // Long enough for the length field but not for the fixed fields after it.
   b[59] = 4;
   d = decode_message(b);
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(describe(d.error()),
-            "SA payload / proposal 1 / transform 2 at offset 60: field transform_type: truncated: needs 1 bytes, 0 "
-            "left [INVALID_SYNTAX]");
+            "SA payload / proposal 1 / transform 2 at offset 58: field transform_length: 4 is shorter than the "
+            "8-byte header it includes [INVALID_SYNTAX]");
 }
 
 TEST(ErrorText, PayloadLengthBeyondTheMessage) {
