@@ -74,6 +74,24 @@ core::Result<Header> decode_header(BytesView data) {
 
 namespace {
 
+// Generic header and body of each payload; Next Payload names the following
+// payload, or for SK/SKF the first inner one.
+void encode_chain(Encoder& io, std::span<Payload> payloads) {
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    Payload& p = payloads[i];
+    std::size_t start = io.mark();
+    auto pnext = io.slot("next_payload", p.next_payload);
+    io.flag8("critical", p.critical, "reserved", p.reserved);
+    auto plen = io.slot("payload_length", p.length);
+    std::visit([&](auto& body) { body.fields(io); }, p.body);
+    io.fill(plen, io.mark() - start);
+    bool encrypted = false;
+    PayloadType inner = encrypted_inner_next(p.body, encrypted);
+    PayloadType following = i + 1 < payloads.size() ? payloads[i + 1].type : PayloadType::NONE;
+    io.fill(pnext, static_cast<uint8_t>(encrypted ? inner : following));
+  }
+}
+
 std::shared_ptr<const uint8_t[]> copy_of(BytesView data) {
   // One allocation for the count and the bytes.
   auto buf = std::make_shared_for_overwrite<uint8_t[]>(data.size());
@@ -126,19 +144,7 @@ Bytes encode_message(const Message& cm) {
   Slot<uint8_t> next;
   Slot<uint32_t> len;
   header_fields(io, m.header, next, len);
-  for (std::size_t i = 0; i < m.payloads.size(); ++i) {
-    Payload& p = m.payloads[i];
-    std::size_t start = io.mark();
-    auto pnext = io.slot("next_payload", p.next_payload);
-    io.flag8("critical", p.critical, "reserved", p.reserved);
-    auto plen = io.slot("payload_length", p.length);
-    std::visit([&](auto& body) { body.fields(io); }, p.body);
-    io.fill(plen, io.mark() - start);
-    bool encrypted = false;
-    PayloadType inner = encrypted_inner_next(p.body, encrypted);
-    PayloadType following = i + 1 < m.payloads.size() ? m.payloads[i + 1].type : PayloadType::NONE;
-    io.fill(pnext, static_cast<uint8_t>(encrypted ? inner : following));
-  }
+  encode_chain(io, std::span<Payload>(m.payloads));
   io.fill(next, static_cast<uint8_t>(m.payloads.empty() ? PayloadType::NONE : m.payloads.front().type));
   io.fill(len, io.mark());
   return out;
@@ -187,6 +193,28 @@ std::string describe(const core::Error& e) {
   std::string s = e.to_string();
   if (e.notify != 0) s += " [" + label(static_cast<NotifyType>(e.notify)) + "]";
   return s;
+}
+
+}  // namespace ikeh::codec
+
+namespace ikeh::codec {
+
+Bytes encode_payloads(std::span<const Payload> cpayloads, PayloadType* first_type) {
+  auto payloads = std::span<Payload>(const_cast<Payload*>(cpayloads.data()), cpayloads.size());
+  Bytes out;
+  Encoder io(out);
+  encode_chain(io, payloads);
+  if (first_type) *first_type = payloads.empty() ? PayloadType::NONE : payloads.front().type;
+  return out;
+}
+
+core::Result<std::vector<Payload>> decode_payloads(PayloadType first, BytesView data) {
+  auto buf = copy_of(data);
+  Decoder<> io(BytesView(buf.get(), data.size()));
+  std::vector<Payload> payloads;
+  decode_chain(io, first, payloads, buf);
+  if (!io.ok()) return io.error();
+  return payloads;
 }
 
 }  // namespace ikeh::codec

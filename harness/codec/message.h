@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,17 @@ core::Status decode_message_into(BytesView data, Message& m);
 // Encodes a message: every computed field not overridden is computed. Never
 // fails; overridden fields are emitted exactly as set.
 Bytes encode_message(const Message& m);
+
+// Encodes a bare payload chain (no IKE header), as carried inside SK: each
+// Next Payload names the following payload, the last one's is 0 (or its
+// override). first_type receives the type of the first payload (NONE when
+// empty), which the SK payload's own Next Payload must carry.
+Bytes encode_payloads(std::span<const Payload> payloads, PayloadType* first_type = nullptr);
+
+// Decodes a bare payload chain starting with a payload of type `first`, as
+// found inside SK after decryption. Errors name the payload and offset within
+// `data` like decode_message(). Payload raw() bytes share one buffer.
+core::Result<std::vector<Payload>> decode_payloads(PayloadType first, BytesView data);
 
 // A built message's header and payloads, handy for tests and the CLI's
 // sample generator.

@@ -57,45 +57,24 @@ void header_fields(Io& io, Header& h, Slot<uint8_t>& next, Slot<uint32_t>& len) 
   len = io.slot("length", h.length);
 }
 
-// Decodes data into m. buf, when given, is the buffer data points into; it is
-// shared by the message and its payloads as their raw bytes.
-template <class Trace>
-core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const uint8_t[]>& buf, Trace* trace) {
-  Decoder<Trace> io(data, trace);
-  if (data.size() < kHeaderSize) {
-    io.enter("IKE header");
-    // Same offset as decode_header(): where the datagram ends.
-    io.fail_at(data.size(), "length",
-               "truncated: an IKE header needs 28 bytes, the datagram has " + std::to_string(data.size()));
-    return io.error();
-  }
-  Slot<uint8_t> next;
-  Slot<uint32_t> len;
-  io.enter("IKE header");
-  if (trace) trace->begin("header", -1, 0);
-  header_fields(io, m.header, next, len);
-  if (trace) trace->end(kHeaderSize);
-  if (m.header.major_version() != 2) {
-    io.fail_at(17, "version",
-               "major version " + std::to_string(m.header.major_version()) + " is not 2 (IKEv2)",
-               static_cast<uint16_t>(NotifyType::INVALID_MAJOR_VERSION));
-    return io.error();
-  }
-  std::size_t saved = 0;
-  if (!io.open(len, 0, "the datagram", saved)) return io.error();
-  io.leave();
-
-  PayloadType type = static_cast<PayloadType>(next.wire);
-  // Payload slots already in m are reused (and reset) before new ones are
+// Decodes a payload chain starting with `type` to the end of the decoder's
+// current scope into `payloads` (whose slots are reused). SK and SKF end the
+// chain: their Next Payload names the first inner payload.
+template <class Io>
+void decode_chain(Io& io, PayloadType type, std::vector<Payload>& payloads,
+                  const std::shared_ptr<const uint8_t[]>& buf) {
+  auto& m = payloads;
+  auto* trace = io.trace();
+  // Payload slots already there are reused (and reset) before new ones are
   // added, so decoding into the same message again allocates nothing new.
   std::size_t count = 0;
-  if (m.payloads.capacity() == 0) m.payloads.reserve(6);
+  if (m.capacity() == 0) m.reserve(6);
   int index = 0;
   while (type != PayloadType::NONE && io.ok()) {
     std::size_t start = io.mark();
     io.enter(nullptr, index++, type);
     if (trace) trace->begin_payload(type, start);
-    Payload& p = count < m.payloads.size() ? m.payloads[count] : m.payloads.emplace_back();
+    Payload& p = count < m.size() ? m[count] : m.emplace_back();
     ++count;
     p.type = type;
     p.next_payload.reset();
@@ -128,11 +107,42 @@ core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const
     io.leave();
     type = static_cast<PayloadType>(pnext.wire);
   }
-  m.payloads.resize(count);
+  m.resize(count);
   if (io.ok() && !io.at_end()) {
     io.fail("next_payload", std::to_string(io.remaining()) +
                                 " bytes follow the last payload (its Next Payload is 0)");
   }
+}
+
+// Decodes data into m. buf, when given, is the buffer data points into; it is
+// shared by the message and its payloads as their raw bytes.
+template <class Trace>
+core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const uint8_t[]>& buf, Trace* trace) {
+  Decoder<Trace> io(data, trace);
+  if (data.size() < kHeaderSize) {
+    io.enter("IKE header");
+    // Same offset as decode_header(): where the datagram ends.
+    io.fail_at(data.size(), "length",
+               "truncated: an IKE header needs 28 bytes, the datagram has " + std::to_string(data.size()));
+    return io.error();
+  }
+  Slot<uint8_t> next;
+  Slot<uint32_t> len;
+  io.enter("IKE header");
+  if (trace) trace->begin("header", -1, 0);
+  header_fields(io, m.header, next, len);
+  if (trace) trace->end(kHeaderSize);
+  if (m.header.major_version() != 2) {
+    io.fail_at(17, "version",
+               "major version " + std::to_string(m.header.major_version()) + " is not 2 (IKEv2)",
+               static_cast<uint16_t>(NotifyType::INVALID_MAJOR_VERSION));
+    return io.error();
+  }
+  std::size_t saved = 0;
+  if (!io.open(len, 0, "the datagram", saved)) return io.error();
+  io.leave();
+
+  decode_chain(io, static_cast<PayloadType>(next.wire), m.payloads, buf);
   if (!io.ok()) return io.error();
   io.enter("IKE header");
   io.close(len, 0, saved);
@@ -144,6 +154,7 @@ core::Status decode_into(BytesView data, Message& m, const std::shared_ptr<const
   if (!io.ok()) return io.error();
   return {};
 }
+
 
 }  // namespace ikeh::codec
 

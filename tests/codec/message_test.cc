@@ -82,3 +82,32 @@ TEST(Message, TruncationSweepFailsCleanly) {
 
 }  // namespace
 }  // namespace ikeh::codec
+
+namespace ikeh::codec {
+namespace {
+
+TEST(PayloadChain, EncodesAndDecodesABareChainAsCarriedInsideSk) {
+  CpPayload cp;
+  cp.cfg_type = CfgType::CFG_SET;
+  cp.attributes.push_back(CfgAttribute(CfgAttributeType::INTERNAL_IP4_SUBNET,
+                                       Bytes{192, 168, 1, 13, 255, 255, 255, 255}));
+  std::vector<Payload> chain{Payload(PayloadType::CP, cp), make_notify(NotifyType::SET_WINDOW_SIZE, {0, 0, 0, 5})};
+  PayloadType first = PayloadType::NONE;
+  Bytes b = encode_payloads(chain, &first);
+  EXPECT_EQ(first, PayloadType::CP);
+  ASSERT_EQ(b.size(), 4u + 4 + 4 + 8 + 8 + 4u);
+  EXPECT_EQ(b[0], static_cast<uint8_t>(PayloadType::N));  // CP's Next Payload names the Notify
+  EXPECT_EQ(b[20], 0);                                     // the last one's is 0
+  auto d = decode_payloads(PayloadType::CP, b);
+  ASSERT_TRUE(d.ok()) << describe(d.error());
+  ASSERT_EQ(d->size(), 2u);
+  EXPECT_EQ((*d)[0].as<CpPayload>()->attributes[0].value, (Bytes{192, 168, 1, 13, 255, 255, 255, 255}));
+  EXPECT_EQ((*d)[1].raw().size(), 12u);
+  EXPECT_EQ(encode_payloads(*d), b);
+  // Every prefix fails cleanly.
+  for (std::size_t n = 0; n < b.size(); ++n)
+    EXPECT_FALSE(decode_payloads(PayloadType::CP, BytesView(b.data(), n)).ok()) << n;
+}
+
+}  // namespace
+}  // namespace ikeh::codec
