@@ -7,7 +7,9 @@ FUZZ_RUNS ?= 250000
 
 .PHONY: demo test setup build-release build-dev build-fuzz fuzz-smoke bench clean
 
-demo: setup build-release
+demo: setup
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS) --target ikeharness
 	./build/release/harness/cli/ikeharness decode examples/flexvpn-sample.pcap
 
 test: setup build-dev
