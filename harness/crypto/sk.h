@@ -7,7 +7,10 @@
 // Next Payload. Encrypted data = IV | E(inner | padding | pad length) | ICV;
 // for ENCR+INTEG the ICV covers the whole message up to the ICV; for AEAD the
 // AAD is the message from the IKE header to the end of the SK generic header
-// (RFC 5282 5.1), nonce = salt | IV.
+// (RFC 5282 5.1), for SKF to the end of Total Fragments (RFC 7383 2.5.3):
+// everything before the IV. Nonce = salt | IV. By default the padding is the
+// fewest zero bytes that make inner | padding | pad length a multiple of the
+// block size (none for CTR and AEAD, whose block size is 1).
 //
 // Every step can be broken on purpose through ProtectFaults, so scenarios can
 // send wrong pad lengths, bad padding, truncated or corrupted ICVs, a chosen
@@ -36,7 +39,7 @@ struct SkKeys {
 SkKeys keys_for(const IkeSaKeys& keys, bool initiator_flag);
 
 struct ProtectFaults {
-  std::optional<Bytes> iv;                // use this IV instead of a random one
+  std::optional<Bytes> iv;                // use this IV instead of a random one (IV size of the cipher)
   std::optional<Bytes> padding;           // these padding bytes (any length)
   std::optional<uint8_t> pad_length;      // write this Pad Length value
   bool corrupt_icv = false;               // flip a bit of the computed ICV
@@ -60,7 +63,8 @@ struct Unprotected {
 };
 
 // Verifies the ICV (or AEAD tag) over `wire` and decrypts the last payload of
-// `m` (decoded from `wire`). Nothing is decrypted before the check passes.
+// `m` (decoded from `wire`; IV, ciphertext and ICV are read from `wire` at
+// that payload's offset, so every received byte is checked). Nothing is decrypted before the check passes.
 // Errors: "ICV mismatch", encrypted data shorter than IV + ICV, a ciphertext
 // that is not a whole number of blocks, a pad length beyond the plaintext.
 core::Result<Unprotected> unprotect(const KeySuite& suite, const SkKeys& keys, const codec::Message& m, BytesView wire);
@@ -68,7 +72,8 @@ core::Result<Unprotected> unprotect(const KeySuite& suite, const SkKeys& keys, c
 // RFC 7383: splits `inner` into fragments whose datagrams (IKE header
 // included) fit `max_datagram` bytes, each protected on its own as SKF
 // fragment i of n (first_inner in fragment 1 only). `m` supplies the header
-// and any payloads before SKF; its last payload is replaced per fragment.
+// and any payloads before SKF; its last payload, when SK or SKF, is replaced
+// per fragment (otherwise the SKF is appended).
 core::Result<std::vector<Bytes>> protect_fragments(const KeySuite& suite, const SkKeys& keys, codec::Message m,
                                                    codec::PayloadType first_inner, BytesView inner,
                                                    std::size_t max_datagram);

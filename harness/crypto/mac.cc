@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "harness/crypto/mac.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <array>
+#include <memory>
+
+namespace ikeh::crypto::detail {
+namespace {
+
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+};
+struct CipherCtxFree {
+  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
+};
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
+
+// Fetched once: explicit fetches are the OpenSSL 3 way and avoid a provider
+// lookup per call. Both live in the default provider.
+EVP_MAC* hmac_alg() {
+  static EVP_MAC* m = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return m;
+}
+EVP_MAC* cmac_alg() {
+  static EVP_MAC* m = EVP_MAC_fetch(nullptr, "CMAC", nullptr);
+  return m;
+}
+EVP_CIPHER* aes128_ecb() {
+  static EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
+  return c;
+}
+
+core::Result<Bytes> run_mac(EVP_MAC* alg, const char* what, const OSSL_PARAM* params, BytesView key,
+                            BytesView data) {
+  if (!alg) return crypto_error(std::string(what) + " is not available from the OpenSSL providers");
+  MacCtx ctx(EVP_MAC_CTX_new(alg));
+  // EVP_MAC_init refuses a NULL key pointer even for length 0 (HMAC allows an
+  // empty key, RFC 2104 2), so point at a dummy byte then.
+  static const uint8_t kEmpty = 0;
+  const uint8_t* k = key.empty() ? &kEmpty : key.data();
+  if (!ctx || !EVP_MAC_init(ctx.get(), k, key.size(), params))
+    return crypto_error(std::string(what) + ": cannot initialise the MAC");
+  if (!data.empty() && !EVP_MAC_update(ctx.get(), data.data(), data.size()))
+    return crypto_error(std::string(what) + ": MAC update failed");
+  Bytes out(EVP_MAC_CTX_get_mac_size(ctx.get()));
+  std::size_t n = 0;
+  if (!EVP_MAC_final(ctx.get(), out.data(), &n, out.size())) return crypto_error(std::string(what) + ": MAC failed");
+  out.resize(n);
+  return out;
+}
+
+// One AES-128 block encryption under a context keyed with EVP_EncryptInit_ex2.
+bool ecb_block(EVP_CIPHER_CTX* ctx, const uint8_t in[16], uint8_t out[16]) {
+  int n = 0;
+  return EVP_EncryptUpdate(ctx, out, &n, in, 16) && n == 16;
+}
+
+CipherCtx ecb_ctx(const uint8_t* key) {
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || !aes128_ecb() || !EVP_EncryptInit_ex2(ctx.get(), aes128_ecb(), key, nullptr, nullptr)) return nullptr;
+  EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
+  return ctx;
+}
+
+}  // namespace
+
+core::Error crypto_error(std::string reason) {
+  core::Error e;
+  e.where = "crypto";
+  unsigned long code = ERR_get_error();
+  if (code != 0) {
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof buf);
+    reason += " (OpenSSL: ";
+    reason += buf;
+    reason += ")";
+    ERR_clear_error();
+  }
+  e.reason = std::move(reason);
+  return e;
+}
+
+core::Result<Bytes> hmac(std::string_view digest, BytesView key, BytesView data) {
+  std::string name(digest);
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name.data(), 0),
+                         OSSL_PARAM_construct_end()};
+  return run_mac(hmac_alg(), ("HMAC-" + name).c_str(), params, key, data);
+}
+
+core::Result<Bytes> aes_cmac(BytesView key, BytesView data) {
+  if (key.size() != 16) return crypto_error("AES-CMAC needs a 16-byte key, got " + std::to_string(key.size()));
+  char cipher[] = "AES-128-CBC";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
+                         OSSL_PARAM_construct_end()};
+  return run_mac(cmac_alg(), "AES-CMAC", params, key, data);
+}
+
+core::Result<Bytes> aes_xcbc(BytesView key, BytesView data) {
+  if (key.size() != 16) return crypto_error("AES-XCBC-MAC needs a 16-byte key, got " + std::to_string(key.size()));
+  // RFC 3566 4: K1 = E(K, 0x01..), K2 = E(K, 0x02..), K3 = E(K, 0x03..).
+  std::array<uint8_t, 48> k123{};
+  {
+    CipherCtx base = ecb_ctx(key.data());
+    if (!base) return crypto_error("AES-XCBC-MAC: AES-128-ECB is not available");
+    for (int i = 0; i < 3; ++i) {
+      std::array<uint8_t, 16> c;
+      c.fill(static_cast<uint8_t>(i + 1));
+      if (!ecb_block(base.get(), c.data(), k123.data() + 16 * i)) return crypto_error("AES-XCBC-MAC: AES failed");
+    }
+  }
+  CipherCtx k1 = ecb_ctx(k123.data());
+  if (!k1) {
+    OPENSSL_cleanse(k123.data(), k123.size());
+    return crypto_error("AES-XCBC-MAC: AES-128-ECB is not available");
+  }
+  std::array<uint8_t, 16> e{};  // E[0] = 0
+  std::size_t n = data.size();
+  // Every block but the last is chained plainly; the last (possibly empty or
+  // partial) block is padded with 10* and keyed with K3, or with K2 when it
+  // is complete (RFC 3566 4, steps 3 and 4).
+  std::size_t full_before_last = n == 0 ? 0 : (n - 1) / 16;
+  bool ok = true;
+  for (std::size_t b = 0; b < full_before_last && ok; ++b) {
+    for (int j = 0; j < 16; ++j) e[j] ^= data[16 * b + j];
+    ok = ecb_block(k1.get(), e.data(), e.data());
+  }
+  std::size_t rest = n - 16 * full_before_last;
+  std::array<uint8_t, 16> last{};
+  for (std::size_t j = 0; j < rest; ++j) last[j] = data[16 * full_before_last + j];
+  const uint8_t* kx = k123.data() + 16;  // K2
+  if (rest < 16) {
+    last[rest] = 0x80;
+    kx = k123.data() + 32;  // K3
+  }
+  for (int j = 0; j < 16; ++j) e[j] ^= last[j] ^ kx[j];
+  ok = ok && ecb_block(k1.get(), e.data(), e.data());
+  OPENSSL_cleanse(k123.data(), k123.size());
+  if (!ok) return crypto_error("AES-XCBC-MAC: AES failed");
+  return Bytes(e.begin(), e.end());
+}
+
+}  // namespace ikeh::crypto::detail

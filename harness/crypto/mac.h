@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internal to harness/crypto: the MAC primitives under prf() and integ_mac(),
+// and the error shape every crypto source uses. Not part of the public API.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "harness/core/bytes.h"
+#include "harness/core/result.h"
+
+namespace ikeh::crypto::detail {
+
+using core::Bytes;
+using core::BytesView;
+
+// core::Error with where = "crypto" and the reason given; when OpenSSL left an
+// error on its queue, its text is appended (and the queue cleared).
+core::Error crypto_error(std::string reason);
+
+// HMAC (RFC 2104) through EVP_MAC "HMAC" with the named digest ("SHA256", "MD5").
+core::Result<Bytes> hmac(std::string_view digest, BytesView key, BytesView data);
+
+// AES-CMAC (RFC 4493) through EVP_MAC "CMAC" over AES-128-CBC; key is 16 bytes.
+core::Result<Bytes> aes_cmac(BytesView key, BytesView data);
+
+// AES-XCBC-MAC (RFC 3566 4), full 16-byte output; key is 16 bytes. OpenSSL
+// has no XCBC, so this is built here on single-block AES-128-ECB via EVP.
+core::Result<Bytes> aes_xcbc(BytesView key, BytesView data);
+
+}  // namespace ikeh::crypto::detail

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "harness/crypto/prf.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "harness/crypto/mac.h"
+
+namespace ikeh::crypto {
+namespace {
+
+// Result<Bytes> -> Result<Secret>, wiping the intermediate copy.
+core::Result<Secret> to_secret(core::Result<Bytes> r) {
+  if (!r) return r.error();
+  Secret s{BytesView(*r)};
+  OPENSSL_cleanse(r->data(), r->size());
+  return s;
+}
+
+// RFC 4434 2 (AES-XCBC-PRF-128): a key shorter than 128 bits is padded with
+// zeros, a longer one is replaced by AES-XCBC-MAC under the all-zero key.
+core::Result<Secret> xcbc_prf(BytesView key, BytesView data) {
+  std::array<uint8_t, 16> k{};
+  if (key.size() <= 16) {
+    std::copy(key.begin(), key.end(), k.begin());
+  } else {
+    std::array<uint8_t, 16> zero{};
+    auto reduced = detail::aes_xcbc(zero, key);
+    if (!reduced) return reduced.error();
+    std::copy(reduced->begin(), reduced->end(), k.begin());
+    OPENSSL_cleanse(reduced->data(), reduced->size());
+  }
+  auto out = detail::aes_xcbc(k, data);
+  OPENSSL_cleanse(k.data(), k.size());
+  return to_secret(std::move(out));
+}
+
+// RFC 4615 3 (AES-CMAC-PRF-128): any key that is not exactly 128 bits, shorter
+// or longer, is replaced by AES-CMAC under the all-zero key.
+core::Result<Secret> cmac_prf(BytesView key, BytesView data) {
+  std::array<uint8_t, 16> k{};
+  if (key.size() == 16) {
+    std::copy(key.begin(), key.end(), k.begin());
+  } else {
+    std::array<uint8_t, 16> zero{};
+    auto reduced = detail::aes_cmac(zero, key);
+    if (!reduced) return reduced.error();
+    std::copy(reduced->begin(), reduced->end(), k.begin());
+    OPENSSL_cleanse(reduced->data(), reduced->size());
+  }
+  auto out = detail::aes_cmac(k, data);
+  OPENSSL_cleanse(k.data(), k.size());
+  return to_secret(std::move(out));
+}
+
+}  // namespace
+
+core::Result<Secret> prf(PrfId id, BytesView key, BytesView data) {
+  switch (id) {
+    case PrfId::PRF_HMAC_MD5: return to_secret(detail::hmac("MD5", key, data));
+    case PrfId::PRF_HMAC_SHA1: return to_secret(detail::hmac("SHA1", key, data));
+    case PrfId::PRF_HMAC_SHA2_256: return to_secret(detail::hmac("SHA2-256", key, data));
+    case PrfId::PRF_HMAC_SHA2_384: return to_secret(detail::hmac("SHA2-384", key, data));
+    case PrfId::PRF_HMAC_SHA2_512: return to_secret(detail::hmac("SHA2-512", key, data));
+    case PrfId::PRF_AES128_XCBC: return xcbc_prf(key, data);
+    case PrfId::PRF_AES128_CMAC: return cmac_prf(key, data);
+    default: break;
+  }
+  auto info = prf_info(id);  // the registry's wording for the error
+  if (!info) return info.error();
+  return detail::crypto_error(codec::label(id) + " is not a supported pseudorandom function");
+}
+
+core::Result<Secret> prf_plus(PrfId id, BytesView key, BytesView seed, std::size_t length) {
+  auto info = prf_info(id);
+  if (!info) return info.error();
+  std::size_t blocks = (length + info->output_size - 1) / info->output_size;
+  // RFC 7296 2.13: the counter is one octet, so at most 255 blocks.
+  if (blocks > 255)
+    return detail::crypto_error("prf+ with " + info->name + " can produce at most " +
+                                std::to_string(255 * info->output_size) + " bytes, asked for " +
+                                std::to_string(length));
+  Secret out(length);
+  // Buffer for Tn-1 | S | n, reused across rounds and wiped at the end.
+  Secret input(info->output_size + seed.size() + 1);
+  std::size_t pos = 0;
+  std::size_t prev = 0;  // bytes of Tn-1 at the front of input (0 for T1)
+  for (std::size_t n = 1; n <= blocks; ++n) {
+    if (!seed.empty()) std::memcpy(input.data() + prev, seed.data(), seed.size());
+    input.data()[prev + seed.size()] = static_cast<uint8_t>(n);
+    auto t = prf(id, key, BytesView(input.data(), prev + seed.size() + 1));
+    if (!t) return t.error();
+    std::size_t take = std::min(t->size(), length - pos);
+    std::memcpy(out.data() + pos, t->data(), take);
+    pos += take;
+    std::memcpy(input.data(), t->data(), t->size());
+    prev = t->size();
+  }
+  return out;
+}
+
+}  // namespace ikeh::crypto
