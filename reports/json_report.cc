@@ -112,6 +112,11 @@ class JsonTrace {
   }
 
   void end(std::size_t) { close(); }
+  // A member with an already-serialized value, written before the payloads.
+  void member(const char* name, const std::string& json_value) {
+    key(name);
+    out_.append(json_value);
+  }
   void begin_list(const char* name) {
     separator();
     out_.push_back('"');
@@ -175,6 +180,45 @@ class JsonTrace {
   bool payloads_open_ = false;
 };
 
+std::string json_quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// The "inner" member of the "ike" object (see the header).
+void append_inner(std::string& out, const InnerRecord& in) {
+  out.append(",\"inner\":");
+  JsonTrace trace(out);
+  if (in.state == InnerRecord::State::Failed) {
+    trace.member("error", nlohmann::json(in.note).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    out.push_back('}');
+    return;
+  }
+  bool pending = in.state == InnerRecord::State::FragmentPending;
+  if (!pending) {
+    trace.member("first_payload", std::to_string(static_cast<unsigned>(in.first)));
+    trace.member("first_payload_name", json_quoted(codec::label(in.first)));
+  }
+  trace.member("icv", in.icv_verified ? "\"verified\"" : "\"not checked\"");
+  if (in.fragment) {
+    trace.member("fragment", "{\"number\":" + std::to_string(in.fragment_number) +
+                                 ",\"total\":" + std::to_string(in.total_fragments) +
+                                 ",\"received\":" + std::to_string(in.fragments_received) + ",\"state\":" +
+                                 (pending ? "\"incomplete\"" : "\"complete\"") + "}");
+  }
+  if (pending) {
+    out.push_back('}');
+    return;
+  }
+  codec::Decoder<JsonTrace> io(in.chain, &trace);
+  std::vector<codec::Payload> payloads;
+  codec::decode_chain(io, in.first, payloads, nullptr);
+  trace.finish();
+  if (!io.ok()) {
+    out.pop_back();
+    out.append(",\"error\":");
+    append_escaped(out, codec::describe(io.error()));
+    out.push_back('}');
+  }
+}
+
 void append_record(std::string& out, const DatagramRecord& r, core::Status& status) {
   out.append("{\"frame\":").append(std::to_string(r.frame));
   out.append(",\"time\":").append(nlohmann::json(r.time).dump());
@@ -207,6 +251,11 @@ void append_record(std::string& out, const DatagramRecord& r, core::Status& stat
   JsonTrace trace(out);
   status = codec::trace_message(r.ike, trace);
   trace.finish();
+  if (status && r.inner && r.inner->state != InnerRecord::State::NoKeys) {
+    out.pop_back();  // reopen the "ike" object
+    append_inner(out, *r.inner);
+    out.push_back('}');
+  }
   if (!status) {
     out.append(",\"error\":");
     append_escaped(out, codec::describe(status.error()));

@@ -19,6 +19,15 @@
 // hex strings for byte items). When decoding fails, "ike" holds what was
 // decoded before the error ("header" is absent under 28 bytes) and "error"
 // holds codec::describe() of it.
+//
+// With record.inner set (keys were given), "ike" also holds "inner":
+//   {"first_payload":N,"first_payload_name":"IDi","icv":"verified"|"not checked",
+//    "fragment":{"number","total","received","state":"incomplete"|"complete"} (SKF only),
+//    "payloads":[...] (the decrypted chain, payload objects as above, offsets
+//    from the first byte of the plaintext; absent while fragments are missing),
+//    "error":"..." (the inner chain does not decode)}
+// or {"error":"ICV mismatch"} when nothing could be decrypted. No "inner" when
+// the key table has no row for the IKE SA. Keys never appear.
 #pragma once
 
 #include <nlohmann/json.hpp>

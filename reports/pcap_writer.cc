@@ -175,6 +175,14 @@ core::Status PcapWriter::write_udp(const Endpoint& src, const Endpoint& dst, cor
   }
 }
 
+core::Status PcapWriter::write_ike(const Endpoint& src, const Endpoint& dst, core::BytesView ike, int64_t sec,
+                                   uint32_t usec, std::size_t mtu) {
+  if (src.port != 4500 && dst.port != 4500) return write_udp(src, dst, ike, sec, usec, mtu);
+  core::Bytes framed(4, 0);
+  framed.insert(framed.end(), ike.begin(), ike.end());
+  return write_udp(src, dst, framed, sec, usec, mtu);
+}
+
 uint64_t PcapWriter::frames() const { return impl_->frames; }
 
 }  // namespace ikeh::reports

@@ -42,6 +42,13 @@ class PcapWriter {
   core::Status write_udp(const Endpoint& src, const Endpoint& dst, core::BytesView payload, int64_t seconds,
                          uint32_t microseconds, std::size_t mtu = 1500);
 
+  // Writes one IKE message as a real host sends it: UDP between the given
+  // addresses and ports, and, when either port is 4500, after the 4-byte
+  // non-ESP marker (RFC 3948 2.2, RFC 7296 2.23) so readers tell it from ESP.
+  // Same errors as write_udp().
+  core::Status write_ike(const Endpoint& src, const Endpoint& dst, core::BytesView ike, int64_t seconds,
+                         uint32_t microseconds, std::size_t mtu = 1500);
+
   // Frames written so far (fragments count one each).
   uint64_t frames() const;
 

@@ -37,7 +37,10 @@ std::string prefix(const DatagramRecord& r) {
 
 class TextTrace {
  public:
-  TextTrace(std::ostream& out, const DatagramRecord& r) : out_(out), record_(r) {}
+  // indent: extra spaces before every line (the inner chain sits under its
+  // SK line); inner: a bare payload chain, no IKE header to wait for.
+  TextTrace(std::ostream& out, const DatagramRecord& r, std::size_t indent = 0, bool inner = false)
+      : out_(out), record_(r), indent_(indent), header_written_(inner) {}
 
   void num(const char* name, uint64_t v, unsigned width, NumFmt fmt, std::size_t) {
     switch (top()) {
@@ -114,7 +117,7 @@ class TextTrace {
     flush_payload();
   }
 
-  void error_line(const std::string& text) { out_ << "  error: " << text << "\n"; }
+  void error_line(const std::string& text) { out_ << std::string(indent_ + 2, ' ') << "error: " << text << "\n"; }
 
  private:
   enum class Scope { Header, Payload, Body, Element };
@@ -143,7 +146,7 @@ class TextTrace {
     std::size_t depth = 0;
     for (Scope s : scopes_)
       if (s == Scope::Body || s == Scope::Element) ++depth;
-    out_ << std::string(2 + 2 * depth, ' ') << text << "\n";
+    out_ << std::string(indent_ + 2 + 2 * depth, ' ') << text << "\n";
   }
 
   void header_num(const std::string& name, uint64_t v) {
@@ -194,17 +197,53 @@ class TextTrace {
     s += codec::label(static_cast<PayloadType>(pending_.next));
     if (pending_.critical) s += "  critical";
     if (pending_.reserved) s += "  reserved " + std::to_string(pending_.reserved);
-    out_ << "  " << s << "\n";
+    out_ << std::string(indent_ + 2, ' ') << s << "\n";
   }
 
   std::ostream& out_;
   const DatagramRecord& record_;
   std::vector<Scope> scopes_;
+  std::size_t indent_ = 0;
   HeaderValues h_;
   Pending pending_;
   PayloadType payload_ = PayloadType::NONE;
   bool header_written_ = false;
 };
+
+std::string fragment_text(const InnerRecord& in) {
+  return "fragment " + std::to_string(in.fragment_number) + " of " + std::to_string(in.total_fragments);
+}
+
+// The inner chain under the SK/SKF line: one summary line, then the payloads
+// with the same field printer as the outer ones. Offsets count from the first
+// byte of the decrypted chain.
+void write_inner(std::ostream& out, const DatagramRecord& r, const InnerRecord& in) {
+  const std::string pad(4, ' ');
+  const char* icv = in.icv_verified ? "ICV verified" : "ICV not checked (the key table gives no integrity algorithm)";
+  switch (in.state) {
+    case InnerRecord::State::NoKeys:
+      out << pad << in.note << "\n";
+      return;
+    case InnerRecord::State::Failed:
+      out << pad << "not decrypted: " << in.note << "\n";
+      return;
+    case InnerRecord::State::FragmentPending:
+      out << pad << fragment_text(in) << " decrypted, " << icv << "; " << in.fragments_received << " of "
+          << in.total_fragments << " held, the inner payloads follow the last one\n";
+      return;
+    case InnerRecord::State::Decrypted:
+      break;
+  }
+  out << pad << "decrypted";
+  if (in.fragment) out << " (" << fragment_text(in) << ", " << in.total_fragments << " reassembled)";
+  out << ", " << icv << ", inner " << in.chain.size() << " bytes, first " << codec::label(in.first) << "\n";
+  TextTrace trace(out, r, 4, true);
+  codec::Decoder<TextTrace> io(in.chain, &trace);
+  std::vector<codec::Payload> payloads;
+  codec::decode_chain(io, in.first, payloads, nullptr);
+  trace.finish();
+  if (!io.ok()) trace.error_line(codec::describe(io.error()));
+}
 
 }  // namespace
 
@@ -226,6 +265,7 @@ core::Status write_text(std::ostream& out, const DatagramRecord& r) {
   core::Status status = codec::trace_message(r.ike, trace);
   trace.finish();
   if (!status) trace.error_line(codec::describe(status.error()));
+  if (status && r.inner) write_inner(out, r, *r.inner);
   return status;
 }
 

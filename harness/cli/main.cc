@@ -21,10 +21,15 @@ int run(int argc, char** argv) {
       "IKE ports. Text for people by default: one line per message, then its payloads field by field.\n"
       "--json writes one JSON object per datagram per line. A message that fails to decode is printed\n"
       "as far as it decoded and one line on stderr names the file, frame, offset and reason.\n"
+      "--keys TABLE (Wireshark's ikev2_decryption_table format) checks the ICV of every SK/SKF payload\n"
+      "whose SPIs have a row, then prints its inner payloads under it (SKF fragments reassembled);\n"
+      "a wrong key is an \"ICV mismatch\" line on stderr and exit code 1. Keys are never printed.\n"
       "Exit codes: 0 all decoded, 1 some message failed to decode, 2 usage or input error\n"
       "(missing file, not a capture, truncated capture).\n");
   cmd->add_option("file", decode.file, "Capture file (pcap or pcapng)")->required();
   cmd->add_flag("--json", decode.json, "One JSON object per datagram per line instead of text");
+  cmd->add_option("--keys", decode.keys,
+                  "Wireshark ikev2_decryption_table: verify, decrypt and print SK/SKF inner payloads");
   cmd->add_option("--ports", decode.ports, "UDP ports carrying IKE, comma-separated")
       ->delimiter(',')
       ->capture_default_str()

@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "harness/codec/message.h"
+#include "harness/crypto/key_table.h"
+#include "harness/crypto/sk.h"
 #include "reports/pcap_writer.h"
 
 namespace {
@@ -317,6 +319,252 @@ TEST(Cli, SharedCapturesDecodeCleanly) {
     EXPECT_EQ(r.rc, 0) << e.path() << ": " << r.err;
     for (const auto& j : json_lines(r.out)) EXPECT_FALSE(j.contains("error")) << e.path();
   }
+}
+
+// ---------------------------------------------------------------- --keys
+
+const fs::path kShared = fs::path(IKEH_SHARED_DIR) / "testdata" / "wireshark-test-captures";
+const fs::path kTable = kShared / "ikev2_decryption_table";
+
+struct ExpectedRow {
+  std::string file, spi_i, auth_request, auth_response;
+};
+
+std::vector<ExpectedRow> expected_rows() {
+  std::vector<ExpectedRow> rows;
+  std::istringstream in(slurp(kShared / "expected.tsv"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> f;
+    std::istringstream cells(line);
+    for (std::string c; std::getline(cells, c, '\t');) f.push_back(c);
+    if (f.size() >= 7) rows.push_back({f[0], f[2], f[5], f[6]});
+  }
+  return rows;
+}
+
+// A copy of the shared table with `from` replaced by `to`.
+fs::path edited_table(const std::string& name, const std::string& from, const std::string& to) {
+  std::string t = slurp(kTable);
+  auto at = t.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) t.replace(at, from.size(), to);
+  fs::create_directories(kWork);
+  fs::path p = kWork / name;
+  std::ofstream(p, std::ios::binary) << t;
+  return p;
+}
+
+const Json* inner_auth(const Json& inner) {
+  for (const auto& p : inner["payloads"])
+    if (p["type_name"] == "AUTH") return &p["body"]["authentication_data"];
+  return nullptr;
+}
+
+TEST(CliKeys, EverySharedCaptureDecryptsWithItsIcvVerified) {
+  if (!fs::exists(kShared)) GTEST_SKIP() << "shared test data not found at " << kShared;
+  auto rows = expected_rows();
+  ASSERT_EQ(rows.size(), 8u);
+  std::string secrets = slurp(kTable);
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.file);
+    fs::path capture = kShared / row.file;
+    auto r = run("decode --json --keys '" + kTable.string() + "' '" + capture.string() + "'");
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    // The shared table names no integrity algorithm for this capture ("ANY
+    // 96-bits [No Checking]"), so nothing can be verified with it.
+    const char* icv = row.file == "ikev2-decrypt-aes128ccm12-2.pcap" ? "not checked" : "verified";
+    std::size_t encrypted = 0;
+    for (const auto& j : json_lines(r.out)) {
+      const auto& payloads = j["ike"]["payloads"];
+      if (payloads.empty() || payloads.back()["type_name"] != "SK") {
+        EXPECT_FALSE(j["ike"].contains("inner"));
+        continue;
+      }
+      ++encrypted;
+      ASSERT_TRUE(j["ike"].contains("inner")) << "frame " << j["frame"];
+      const auto& inner = j["ike"]["inner"];
+      EXPECT_EQ(inner["icv"], icv);
+      EXPECT_EQ(inner["first_payload"], payloads.back()["next_payload"]);
+      EXPECT_FALSE(inner.contains("error"));
+      if (j["frame"] == 3) {
+        const Json* auth = inner_auth(inner);
+        ASSERT_NE(auth, nullptr);
+        EXPECT_EQ(*auth, row.auth_request);
+      }
+      if (j["frame"] == 4) {
+        const Json* auth = inner_auth(inner);
+        ASSERT_NE(auth, nullptr);
+        EXPECT_EQ(*auth, row.auth_response);
+      }
+    }
+    EXPECT_GE(encrypted, 2u);
+
+    auto text = run("decode --keys '" + kTable.string() + "' '" + capture.string() + "'");
+    ASSERT_EQ(text.rc, 0) << text.err;
+    std::string said = std::string("decrypted, ") + (std::string(icv) == "verified" ? "ICV verified" : "ICV not checked (the key table gives no integrity algorithm)");
+    std::size_t n = 0;
+    for (auto at = text.out.find(said); at != std::string::npos; at = text.out.find(said, at + 1)) ++n;
+    EXPECT_EQ(n, encrypted);
+    EXPECT_NE(text.out.find("        authentication_data: " + row.auth_request), std::string::npos);
+    // Secrets never appear: no key of the table, in either output.
+    std::istringstream cells(secrets);
+    for (std::string line; std::getline(cells, line);) {
+      std::istringstream f(line);
+      int col = 0;
+      for (std::string c; std::getline(f, c, ','); ++col) {
+        if (col < 2 || c.size() < 16 || c[0] == '"') continue;
+        EXPECT_EQ(r.out.find(c), std::string::npos);
+        EXPECT_EQ(text.out.find(c), std::string::npos);
+      }
+    }
+  }
+}
+
+// The same capture verifies as real AES-CCM-12 once the table says so: its
+// SK_e is CCM key | 0x03 | salt (reference notes 3.1), the 0x03 dropped.
+TEST(CliKeys, TheCtrRowOfACcmCaptureVerifiesAsCcm) {
+  if (!fs::exists(kShared)) GTEST_SKIP() << "shared test data not found at " << kShared;
+  fs::path t = edited_table(
+      "ccm.tbl",
+      "5daf82e6fd7e57d5fbf76cd5af73fd46035db0bc,68848f4a7602b20c7d033cc998b0c097032ac38a,\"AES-CTR-128 [RFC5930]\",,,"
+      "\"ANY 96-bits of Authentication [No Checking]\"",
+      "5daf82e6fd7e57d5fbf76cd5af73fd465db0bc,68848f4a7602b20c7d033cc998b0c0972ac38a,\"AES-CCM-128 with 12 octet ICV "
+      "[RFC5282]\",,,\"NONE [RFC4306]\"");
+  auto r = run("decode --json --keys '" + t.string() + "' '" + (kShared / "ikev2-decrypt-aes128ccm12-2.pcap").string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  std::size_t verified = 0;
+  for (const auto& j : json_lines(r.out))
+    if (j["ike"].contains("inner") && j["ike"]["inner"]["icv"] == "verified") ++verified;
+  EXPECT_EQ(verified, 4u);
+}
+
+TEST(CliKeys, ACorruptedKeyIsAnIcvMismatch) {
+  if (!fs::exists(kShared)) GTEST_SKIP() << "shared test data not found at " << kShared;
+  // One bit of the initiator's SK_ai: frames 3 and 5 (I flag set) fail, the
+  // responder's frames 4 and 6 still verify.
+  fs::path t = edited_table("corrupt.tbl", "12d532c3e83c7579", "12d532c3e83c7578");
+  fs::path capture = kShared / "ikev2-decrypt-aes256cbc.pcapng";
+  auto r = run("decode --keys '" + t.string() + "' '" + capture.string() + "'");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, capture.string() + ": frame 3: message 1 (IKE_AUTH request): ICV mismatch\n");
+  EXPECT_NE(r.out.find("not decrypted: ICV mismatch"), std::string::npos);
+  EXPECT_EQ(r.out.find("IDi at offset 0"), std::string::npos);  // nothing decrypted is shown
+  EXPECT_NE(r.out.find("IDr at offset 0"), std::string::npos);  // the response is fine
+
+  // AEAD: a wrong SK_ei byte fails the tag; the original responder's frame 5
+  // (flags 0x00, SK_er) still verifies, frame 6 (flags 0x28, SK_ei) does not.
+  t = edited_table("corrupt-gcm.tbl", "647075bf167447a1", "647075bf167447a0");
+  capture = kShared / "ikev2-decrypt-aes256gcm16.pcap";
+  auto g = run("decode --json --keys '" + t.string() + "' '" + capture.string() + "'");
+  EXPECT_EQ(g.rc, 1);
+  EXPECT_EQ(g.err, capture.string() + ": frame 3: message 1 (IKE_AUTH request): ICV mismatch\n" + capture.string() +
+                       ": frame 6: message 0 (INFORMATIONAL response): ICV mismatch\n");
+  auto lines = json_lines(g.out);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[2]["ike"]["inner"], Json({{"error", "ICV mismatch"}}));
+  EXPECT_EQ(lines[4]["ike"]["inner"]["icv"], "verified");
+  EXPECT_EQ(lines[5]["ike"]["inner"], Json({{"error", "ICV mismatch"}}));
+}
+
+TEST(CliKeys, TableErrorsAreUsageErrors) {
+  if (!fs::exists(kShared)) GTEST_SKIP() << "shared test data not found at " << kShared;
+  fs::path capture = kShared / "ikev2-decrypt-aes256cbc.pcapng";
+  fs::path t = edited_table("unknown.tbl", "\"AES-CBC-256 [RFC3602]\"", "\"AES-CBC-265 [RFC3602]\"");
+  auto r = run("decode --keys '" + t.string() + "' '" + capture.string() + "'");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, t.string() +
+                       ":7: unknown encryption algorithm \"AES-CBC-265 [RFC3602]\" (did you mean \"AES-CBC-256 "
+                       "[RFC3602]\"?)\n");
+  EXPECT_EQ(r.out, "");
+
+  t = edited_table("badhex.tbl", "9096ddd2933620e8", "9096ddd29336x0e8");
+  r = run("decode --keys '" + t.string() + "' '" + capture.string() + "'");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, t.string() + ":7: SK_ei: 'x' at character 13 is not a hex digit\n");
+
+  r = run("decode --keys '" + (kWork / "no-such.tbl").string() + "' '" + capture.string() + "'");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, (kWork / "no-such.tbl").string() + ": cannot read: no such file or not readable\n");
+}
+
+TEST(CliKeys, NoKeysIsSaidOncePerIkeSa) {
+  if (!fs::exists(kShared)) GTEST_SKIP() << "shared test data not found at " << kShared;
+  fs::path t = edited_table("other.tbl", "0158b8fb90b7623d", "0158b8fb90b7623e");
+  fs::path capture = kShared / "ikev2-decrypt-aes256gcm16.pcap";
+  auto r = run("decode --keys '" + t.string() + "' '" + capture.string() + "'");
+  EXPECT_EQ(r.rc, 0) << r.err;
+  const std::string note = "no keys for this IKE SA in " + t.string() + ": not decrypted";
+  auto first = r.out.find(note);
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_EQ(r.out.find(note, first + 1), std::string::npos);
+  auto j = run("decode --json --keys '" + t.string() + "' '" + capture.string() + "'");
+  EXPECT_EQ(j.rc, 0);
+  for (const auto& line : json_lines(j.out)) EXPECT_FALSE(line["ike"].contains("inner"));
+}
+
+// RFC 7383: fragments are verified one by one, then shown reassembled.
+TEST(CliKeys, FragmentsAreReassembled) {
+  using namespace ikeh;
+  auto suite = crypto::make_suite(codec::EncrId::ENCR_AES_CBC, 256, codec::IntegId::AUTH_HMAC_SHA2_256_128,
+                                  codec::PrfId::PRF_HMAC_SHA2_256);
+  ASSERT_TRUE(suite.ok()) << suite.error().to_string();
+  crypto::IkeSaKeys keys;
+  keys.sk_ei = crypto::Secret(Bytes(32, 0x11));
+  keys.sk_er = crypto::Secret(Bytes(32, 0x22));
+  keys.sk_ai = crypto::Secret(Bytes(32, 0x33));
+  keys.sk_ar = crypto::Secret(Bytes(32, 0x44));
+  const uint64_t spi_i = 0x0102030405060708ull, spi_r = 0x1112131415161718ull;
+  std::vector<codec::Payload> chain{codec::make_nonce(Bytes(300, 0x5a)), codec::make_vendor_id(Bytes(16, 0x77))};
+  codec::PayloadType first = codec::PayloadType::NONE;
+  Bytes inner = codec::encode_payloads(chain, &first);
+  auto m = codec::make_message(codec::ExchangeType::IKE_AUTH, codec::flags::kInitiator, 1, spi_i, spi_r,
+                               {codec::Payload(codec::PayloadType::SKF, codec::SkfPayload{})});
+  auto frags = crypto::protect_fragments(*suite, crypto::keys_for(keys, true), m, first, inner, 200);
+  ASSERT_TRUE(frags.ok()) << frags.error().to_string();
+  ASSERT_GE(frags->size(), 3u);
+
+  fs::create_directories(kWork);
+  fs::path pcap = kWork / "fragments.pcap";
+  {
+    auto w = reports::PcapWriter::open(pcap.string());
+    ASSERT_TRUE(w.ok());
+    int64_t t = 1700000000;
+    // Out of order: the last fragment first.
+    ASSERT_TRUE(w->write_ike({"10.0.0.1", 4500}, {"10.0.0.2", 4500}, frags->back(), t++, 0).ok());
+    for (std::size_t i = 0; i + 1 < frags->size(); ++i)
+      ASSERT_TRUE(w->write_ike({"10.0.0.1", 4500}, {"10.0.0.2", 4500}, (*frags)[i], t++, 0).ok());
+  }
+  auto entry = crypto::make_key_table_entry(spi_i, spi_r, *suite, keys);
+  ASSERT_TRUE(entry.ok()) << entry.error().reason;
+  fs::path table = kWork / "fragments.tbl";
+  std::ofstream(table, std::ios::binary) << crypto::format_key_table(std::span(&*entry, 1));
+
+  auto r = run("decode --json --keys '" + table.string() + "' '" + pcap.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), frags->size());
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    const auto& in = lines[i]["ike"]["inner"];
+    EXPECT_EQ(in["icv"], "verified");
+    EXPECT_EQ(in["fragment"]["state"], "incomplete");
+    EXPECT_EQ(in["fragment"]["received"], i + 1);
+    EXPECT_FALSE(in.contains("payloads"));
+  }
+  const auto& done = lines.back()["ike"]["inner"];
+  EXPECT_EQ(done["fragment"]["state"], "complete");
+  EXPECT_EQ(done["fragment"]["total"], frags->size());
+  EXPECT_EQ(done["first_payload_name"], "NONCE");
+  ASSERT_EQ(done["payloads"].size(), 2u);
+  std::string nonce_hex;
+  for (int i = 0; i < 300; ++i) nonce_hex += "5a";
+  EXPECT_EQ(done["payloads"][0]["body"]["nonce_data"], nonce_hex);
+  EXPECT_EQ(done["payloads"][1]["type_name"], "V");
+
+  auto text = run("decode --keys '" + table.string() + "' '" + pcap.string() + "'");
+  EXPECT_EQ(text.rc, 0);
+  EXPECT_NE(text.out.find("reassembled), ICV verified, inner 324 bytes, first NONCE"), std::string::npos) << text.out;
 }
 
 }  // namespace
