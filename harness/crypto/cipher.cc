@@ -231,7 +231,8 @@ core::Result<Bytes> integ_mac(const IntegInfo& integ, BytesView key, BytesView d
                         std::to_string(key.size()));
   core::Result<Bytes> full = Bytes{};
   switch (integ.id) {
-    case IntegId::AUTH_HMAC_MD5_96: full = detail::hmac("MD5", key, data); break;
+    case IntegId::AUTH_HMAC_MD5_96:
+    case IntegId::AUTH_HMAC_MD5_128: full = detail::hmac("MD5", key, data); break;
     case IntegId::AUTH_HMAC_SHA1_96:
     case IntegId::AUTH_HMAC_SHA1_160: full = detail::hmac("SHA1", key, data); break;
     case IntegId::AUTH_HMAC_SHA2_256_128: full = detail::hmac("SHA2-256", key, data); break;

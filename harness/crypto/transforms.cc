@@ -142,6 +142,7 @@ core::Result<IntegInfo> integ_info(IntegId id) {
   i.id = id;
   switch (id) {
     case IntegId::AUTH_HMAC_MD5_96: i.key_size = 16, i.icv_size = 12; break;        // RFC 2403
+    case IntegId::AUTH_HMAC_MD5_128: i.key_size = 16, i.icv_size = 16; break;       // RFC 4595
     case IntegId::AUTH_HMAC_SHA1_96: i.key_size = 20, i.icv_size = 12; break;       // RFC 2404
     case IntegId::AUTH_HMAC_SHA1_160: i.key_size = 20, i.icv_size = 20; break;      // RFC 4595
     case IntegId::AUTH_HMAC_SHA2_256_128: i.key_size = 32, i.icv_size = 16; break;  // RFC 4868 2.3

@@ -73,6 +73,12 @@ TEST(Prf, Rfc2202TruncatedIntegrity) {
   auto md5_icv = integ_mac(*md5, rep(16, 0x0c), A("Test With Truncation"));
   ASSERT_TRUE(md5_icv.ok());
   EXPECT_EQ(X(*md5_icv), "56461ef2342edc00f9bab995");
+  // The untruncated HMAC-MD5 of the same case, as AUTH_HMAC_MD5_128 (RFC 4595) carries it.
+  auto md5_128 = integ_info(IntegId::AUTH_HMAC_MD5_128);
+  ASSERT_TRUE(md5_128.ok());
+  auto md5_full = integ_mac(*md5_128, rep(16, 0x0c), A("Test With Truncation"));
+  ASSERT_TRUE(md5_full.ok());
+  EXPECT_EQ(X(*md5_full), "56461ef2342edc00f9bab995690efd4c");
   auto sha1 = integ_info(IntegId::AUTH_HMAC_SHA1_96);
   auto sha1_icv = integ_mac(*sha1, rep(20, 0x0c), A("Test With Truncation"));
   ASSERT_TRUE(sha1_icv.ok());

@@ -110,7 +110,8 @@ TEST(Transforms, IntegSizes) {
   const Row rows[] = {{IntegId::AUTH_HMAC_MD5_96, 16, 12},       {IntegId::AUTH_HMAC_SHA1_96, 20, 12},
                       {IntegId::AUTH_HMAC_SHA1_160, 20, 20},     {IntegId::AUTH_HMAC_SHA2_256_128, 32, 16},
                       {IntegId::AUTH_HMAC_SHA2_384_192, 48, 24}, {IntegId::AUTH_HMAC_SHA2_512_256, 64, 32},
-                      {IntegId::AUTH_AES_XCBC_96, 16, 12},       {IntegId::AUTH_AES_CMAC_96, 16, 12}};
+                      {IntegId::AUTH_AES_XCBC_96, 16, 12},       {IntegId::AUTH_AES_CMAC_96, 16, 12},
+                      {IntegId::AUTH_HMAC_MD5_128, 16, 16}};
   for (const auto& r : rows) {
     auto i = integ_info(r.id);
     ASSERT_TRUE(i.ok());
