@@ -17,12 +17,6 @@ using codec::NumFmt;
 using codec::PayloadType;
 using codec::Show;
 
-codec::Namer u16_namer_for(PayloadType t) {
-  if (t == PayloadType::N) return &codec::name_raw<codec::HashAlgorithm>;
-  if (t == PayloadType::CP) return &codec::name_raw<codec::CfgAttributeType>;
-  return nullptr;
-}
-
 // Appends a JSON string. Keys, registry names, hex and addresses are ASCII
 // identifiers or digits by construction; anything else (rendered text, error
 // lines) goes through nlohmann's serializer for escaping.

@@ -17,14 +17,6 @@ using codec::NumFmt;
 using codec::PayloadType;
 using codec::Show;
 
-// Which registry names the 16-bit values of a U16List field: the Show hint
-// carries no namer, so the payload it sits in decides.
-codec::Namer u16_namer_for(PayloadType t) {
-  if (t == PayloadType::N) return &codec::name_raw<codec::HashAlgorithm>;
-  if (t == PayloadType::CP) return &codec::name_raw<codec::CfgAttributeType>;
-  return nullptr;
-}
-
 std::string endpoint(const std::string& addr, uint16_t port) {
   // RFC 5952 6: brackets keep an IPv6 address apart from its port.
   if (addr.find(':') != std::string::npos) return "[" + addr + "]:" + std::to_string(port);

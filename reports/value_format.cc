@@ -80,6 +80,12 @@ std::string format_number(uint64_t v, unsigned width, codec::NumFmt fmt) {
   return "0x" + h.substr(16 - 2 * std::min(width, 8u));
 }
 
+codec::Namer u16_namer_for(codec::PayloadType t) {
+  if (t == codec::PayloadType::N) return &codec::name_raw<codec::HashAlgorithm>;
+  if (t == codec::PayloadType::CP) return &codec::name_raw<codec::CfgAttributeType>;
+  return nullptr;
+}
+
 std::string_view name_for(codec::NumFmt fmt, uint64_t v) {
   if (!fmt.namer || v > 0xffffffffu) return {};
   return fmt.namer(static_cast<uint32_t>(v));

@@ -29,6 +29,11 @@ std::string hex64(uint64_t v);
 // the field width when fmt.hex.
 std::string format_number(uint64_t v, unsigned width, codec::NumFmt fmt);
 
+// Which registry names the 16-bit values of a U16List field: the Show hint
+// carries no namer, so the payload it sits in decides (hash algorithms in a
+// Notify, attribute types in a CP); null when none applies.
+codec::Namer u16_namer_for(codec::PayloadType t);
+
 // The namer's name for v, empty when there is no namer or no name.
 std::string_view name_for(codec::NumFmt fmt, uint64_t v);
 
