@@ -434,18 +434,21 @@ int PublicKey::bits() const { return key_ ? EVP_PKEY_get_bits(key_.get()) : 0; }
 std::string PublicKey::curve() const { return curve_of(key_.get()); }
 std::string PublicKey::describe() const { return key_ ? describe_key(key_.get(), type_) : "no key"; }
 
-Bytes PublicKey::spki_der() const {
-  if (!key_) return {};
-  int len = i2d_PUBKEY(key_.get(), nullptr);
+// The DER SubjectPublicKeyInfo of a key (public half only); empty on failure.
+static Bytes spki_of(EVP_PKEY* key) {
+  if (!key) return {};
+  int len = i2d_PUBKEY(key, nullptr);
   if (len <= 0) {
     ERR_clear_error();
     return {};
   }
   Bytes out(static_cast<std::size_t>(len));
   unsigned char* p = out.data();
-  i2d_PUBKEY(key_.get(), &p);
+  i2d_PUBKEY(key, &p);
   return out;
 }
+
+Bytes PublicKey::spki_der() const { return spki_of(key_.get()); }
 
 Bytes PublicKey::spki_sha1() const { return sha1(spki_der()); }
 
@@ -470,17 +473,10 @@ std::string PrivateKey::describe() const { return key_ ? describe_key(key_.get()
 PublicKey PrivateKey::public_key() const {
   // A separate public-only object (through SubjectPublicKeyInfo), so a
   // PublicKey handed to a peer model never carries the private half.
-  if (!key_) return {};
-  int len = i2d_PUBKEY(key_.get(), nullptr);
-  if (len <= 0) {
-    ERR_clear_error();
-    return {};
-  }
-  Bytes der(static_cast<std::size_t>(len));
-  unsigned char* w = der.data();
-  i2d_PUBKEY(key_.get(), &w);
+  Bytes der = spki_of(key_.get());
+  if (der.empty()) return {};
   const unsigned char* r = der.data();
-  EVP_PKEY* pub = d2i_PUBKEY_ex(nullptr, &r, len, nullptr, nullptr);
+  EVP_PKEY* pub = d2i_PUBKEY_ex(nullptr, &r, static_cast<long>(der.size()), nullptr, nullptr);
   if (!pub) {
     ERR_clear_error();
     return {};
