@@ -24,45 +24,82 @@ struct CipherCtxFree {
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
+// One EVP_CIPHER_CTX per thread, reused by every call instead of a new one
+// each time. The lease resets it when the call ends, on every path: the reset
+// frees the provider state with its key schedule (OpenSSL clears it), so no
+// key outlives the call.
+class CtxLease {
+ public:
+  CtxLease() {
+    thread_local CipherCtx ctx(EVP_CIPHER_CTX_new());
+    ctx_ = ctx.get();
+  }
+  ~CtxLease() {
+    if (ctx_) EVP_CIPHER_CTX_reset(ctx_);
+  }
+  CtxLease(const CtxLease&) = delete;
+  CtxLease& operator=(const CtxLease&) = delete;
+  EVP_CIPHER_CTX* get() const { return ctx_; }
+  explicit operator bool() const { return ctx_ != nullptr; }
+
+ private:
+  EVP_CIPHER_CTX* ctx_ = nullptr;
+};
+
+// The full IV / nonce handed to OpenSSL, on the stack (at most 4 bytes of
+// salt, 8 of IV and 4 of counter, or a 16-byte CBC IV).
+struct Nonce {
+  std::array<uint8_t, 32> b{};
+  std::size_t n = 0;
+  Nonce() = default;
+  Nonce(const Nonce&) = default;
+  Nonce& operator=(const Nonce&) = default;
+  ~Nonce() { OPENSSL_cleanse(b.data(), b.size()); }  // the salt is keying material
+  const uint8_t* data() const { return b.data(); }
+  std::size_t size() const { return n; }
+};
+
+// The OpenSSL ciphers used here; cipher_index() gives a transform's position.
+constexpr std::array<const char*, 14> kCipherNames = {
+    "AES-128-CBC", "AES-192-CBC", "AES-256-CBC", "AES-128-CTR",       "AES-192-CTR",
+    "AES-256-CTR", "AES-128-GCM", "AES-192-GCM", "AES-256-GCM",       "AES-128-CCM",
+    "AES-192-CCM", "AES-256-CCM", "DES-EDE3-CBC", "ChaCha20-Poly1305"};
+
 // Each OpenSSL cipher is fetched once (explicit fetch, OpenSSL 3). All of them,
 // DES-EDE3-CBC included, are in the default provider: nothing here needs the
 // legacy provider.
-EVP_CIPHER* fetch_cached(const char* name) {
-  struct Entry {
-    const char* name;
-    EVP_CIPHER* cipher;
-  };
-  static const std::array<Entry, 14> table = [] {
-    std::array<Entry, 14> t = {{{"AES-128-CBC", nullptr}, {"AES-192-CBC", nullptr}, {"AES-256-CBC", nullptr},
-                                {"AES-128-CTR", nullptr}, {"AES-192-CTR", nullptr}, {"AES-256-CTR", nullptr},
-                                {"AES-128-GCM", nullptr}, {"AES-192-GCM", nullptr}, {"AES-256-GCM", nullptr},
-                                {"AES-128-CCM", nullptr}, {"AES-192-CCM", nullptr}, {"AES-256-CCM", nullptr},
-                                {"DES-EDE3-CBC", nullptr}, {"ChaCha20-Poly1305", nullptr}}};
-    for (auto& e : t) e.cipher = EVP_CIPHER_fetch(nullptr, e.name, nullptr);
+EVP_CIPHER* fetch_cached(std::size_t index) {
+  static const std::array<EVP_CIPHER*, kCipherNames.size()> table = [] {
+    std::array<EVP_CIPHER*, kCipherNames.size()> t{};
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = EVP_CIPHER_fetch(nullptr, kCipherNames[i], nullptr);
     return t;
   }();
-  for (const auto& e : table)
-    if (std::string_view(e.name) == name) return e.cipher;
-  return nullptr;
+  return table[index];
 }
 
-std::string openssl_name(const EncrInfo& encr) {
-  std::string bits = std::to_string(encr.key_size * 8);
+// The index into kCipherNames, or -1 when OpenSSL has no such cipher here
+// (NULL, or an AES key size other than 128/192/256 bits).
+int cipher_index(const EncrInfo& encr) {
+  int aes = encr.key_size == 16 ? 0 : encr.key_size == 24 ? 1 : encr.key_size == 32 ? 2 : -1;
+  auto pick = [aes](int base) { return aes < 0 ? -1 : base + aes; };
   switch (encr.mode) {
-    case CipherMode::Cbc: return encr.id == EncrId::ENCR_3DES ? "DES-EDE3-CBC" : "AES-" + bits + "-CBC";
-    case CipherMode::Ctr: return "AES-" + bits + "-CTR";
-    case CipherMode::Gcm: return "AES-" + bits + "-GCM";
-    case CipherMode::Ccm: return "AES-" + bits + "-CCM";
-    case CipherMode::ChaCha20Poly1305: return "ChaCha20-Poly1305";
-    case CipherMode::Null: return "";
+    case CipherMode::Cbc: return encr.id == EncrId::ENCR_3DES ? 12 : pick(0);
+    case CipherMode::Ctr: return pick(3);
+    case CipherMode::Gcm: return pick(6);
+    case CipherMode::Ccm: return pick(9);
+    case CipherMode::ChaCha20Poly1305: return 13;
+    case CipherMode::Null: return -1;
   }
-  return "";
+  return -1;
 }
 
 core::Result<EVP_CIPHER*> cipher_for(const EncrInfo& encr) {
-  std::string name = openssl_name(encr);
-  EVP_CIPHER* c = name.empty() ? nullptr : fetch_cached(name.c_str());
-  if (!c) return crypto_error(encr.name + ": cipher " + (name.empty() ? "?" : name) + " is not available");
+  int i = cipher_index(encr);
+  EVP_CIPHER* c = i < 0 ? nullptr : fetch_cached(static_cast<std::size_t>(i));
+  if (!c) {
+    std::string name = i < 0 ? "?" : kCipherNames[static_cast<std::size_t>(i)];
+    return crypto_error(encr.name + ": cipher " + name + " is not available");
+  }
   return c;
 }
 
@@ -81,10 +118,18 @@ core::Status check_sizes(const EncrInfo& encr, BytesView key, BytesView iv) {
 // cipher key) followed by the explicit IV, and for CTR the block counter 1
 // (RFC 3686 4, RFC 5930 2; RFC 5282 4 for GCM and CCM; RFC 7634 2). CBC uses
 // the explicit IV as is (RFC 3602 2.3).
-Bytes nonce_for(const EncrInfo& encr, BytesView key, BytesView iv) {
-  Bytes n(key.begin() + static_cast<std::ptrdiff_t>(encr.key_size), key.end());
-  n.insert(n.end(), iv.begin(), iv.end());
-  if (encr.mode == CipherMode::Ctr) n.insert(n.end(), {0, 0, 0, 1});
+core::Result<Nonce> nonce_for(const EncrInfo& encr, BytesView key, BytesView iv) {
+  Nonce n;
+  BytesView salt = key.subspan(encr.key_size);
+  std::size_t total = salt.size() + iv.size() + (encr.mode == CipherMode::Ctr ? 4 : 0);
+  if (total > n.b.size()) return crypto_error(encr.name + ": nonce of " + std::to_string(total) + " bytes is too long");
+  std::copy(salt.begin(), salt.end(), n.b.begin());
+  std::copy(iv.begin(), iv.end(), n.b.begin() + static_cast<std::ptrdiff_t>(salt.size()));
+  n.n = salt.size() + iv.size();
+  if (encr.mode == CipherMode::Ctr) {
+    n.b[n.n + 3] = 1;
+    n.n += 4;
+  }
   return n;
 }
 
@@ -97,9 +142,10 @@ core::Result<Bytes> crypt(const EncrInfo& encr, BytesView key, BytesView iv, Byt
   if (encr.mode == CipherMode::Null) return Bytes(in.begin(), in.end());  // RFC 2410 2
   auto cipher = cipher_for(encr);
   if (!cipher) return cipher.error();
-  Bytes nonce = nonce_for(encr, key, iv);
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || !EVP_CipherInit_ex2(ctx.get(), *cipher, key.data(), nonce.data(), enc ? 1 : 0, nullptr))
+  auto nonce = nonce_for(encr, key, iv);
+  if (!nonce) return nonce.error();
+  CtxLease ctx;
+  if (!ctx || !EVP_CipherInit_ex2(ctx.get(), *cipher, key.data(), nonce->data(), enc ? 1 : 0, nullptr))
     return crypto_error(encr.name + ": cannot initialise the cipher");
   // SK carries its own padding (RFC 7296 3.14), so OpenSSL must add none.
   EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
@@ -121,8 +167,12 @@ core::Status check_aead(const EncrInfo& encr, BytesView key, BytesView iv) {
 // Sets the nonce length and, for CCM, the tag length (which must precede the
 // key), then the key and nonce. For CCM the nonce is 11 bytes, which makes
 // OpenSSL use L = 15 - 11 = 4 as RFC 4309 4 requires.
-bool aead_init(EVP_CIPHER_CTX* ctx, EVP_CIPHER* cipher, const EncrInfo& encr, BytesView key, const Bytes& nonce,
+bool aead_init(EVP_CIPHER_CTX* ctx, EVP_CIPHER* cipher, const EncrInfo& encr, BytesView key, const Nonce& nonce,
                bool enc, const uint8_t* tag) {
+  // GCM and ChaCha20-Poly1305 with their default 12-byte nonce: one call
+  // sets cipher, key and nonce.
+  if (encr.mode != CipherMode::Ccm && nonce.size() == static_cast<std::size_t>(EVP_CIPHER_get_iv_length(cipher)))
+    return EVP_CipherInit_ex2(ctx, cipher, key.data(), nonce.data(), enc ? 1 : 0, nullptr);
   if (!EVP_CipherInit_ex2(ctx, cipher, nullptr, nullptr, enc ? 1 : 0, nullptr)) return false;
   std::size_t ivlen = nonce.size();
   OSSL_PARAM p1[] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen), OSSL_PARAM_construct_end()};
@@ -150,9 +200,10 @@ core::Result<Bytes> aead_seal(const EncrInfo& encr, BytesView key, BytesView iv,
   if (auto s = check_aead(encr, key, iv); !s) return s.error();
   auto cipher = cipher_for(encr);
   if (!cipher) return cipher.error();
-  Bytes nonce = nonce_for(encr, key, iv);
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || !aead_init(ctx.get(), *cipher, encr, key, nonce, true, nullptr))
+  auto nonce = nonce_for(encr, key, iv);
+  if (!nonce) return nonce.error();
+  CtxLease ctx;
+  if (!ctx || !aead_init(ctx.get(), *cipher, encr, key, *nonce, true, nullptr))
     return crypto_error(encr.name + ": cannot initialise the cipher");
   int n = 0;
   // CCM needs the total length before any data (RFC 3610 2.2).
@@ -187,9 +238,10 @@ core::Result<Bytes> aead_open(const EncrInfo& encr, BytesView key, BytesView iv,
   if (!cipher) return cipher.error();
   BytesView ct = ciphertext_and_tag.first(ciphertext_and_tag.size() - encr.icv_size);
   BytesView tag = ciphertext_and_tag.last(encr.icv_size);
-  Bytes nonce = nonce_for(encr, key, iv);
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || !aead_init(ctx.get(), *cipher, encr, key, nonce, false, tag.data()))
+  auto nonce = nonce_for(encr, key, iv);
+  if (!nonce) return nonce.error();
+  CtxLease ctx;
+  if (!ctx || !aead_init(ctx.get(), *cipher, encr, key, *nonce, false, tag.data()))
     return crypto_error(encr.name + ": cannot initialise the cipher");
   int n = 0;
   if (encr.mode == CipherMode::Ccm && !EVP_DecryptUpdate(ctx.get(), nullptr, &n, nullptr, static_cast<int>(ct.size())))

@@ -93,11 +93,20 @@ class KeyExchange {
 
  private:
   KeyExchange() = default;
+  // The length rule of check_peer() alone.
+  core::Status check_peer_length(BytesView peer) const;
   struct PkeyFree {
     void operator()(evp_pkey_st* p) const;
   };
+  // The derivation context set up once for own key (derive_init and, for
+  // MODP, padding); shared_secret() works on a copy of it.
+  struct DeriveCtx;
+  struct DeriveCtxFree {
+    void operator()(DeriveCtx* c) const;
+  };
   DhGroupInfo info_;
   std::unique_ptr<evp_pkey_st, PkeyFree> key_;
+  std::unique_ptr<DeriveCtx, DeriveCtxFree> derive_;
   Bytes public_;
 };
 

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <memory>
+#include <vector>
 
 namespace ikeh::crypto::detail {
 namespace {
@@ -37,15 +38,45 @@ EVP_CIPHER* aes128_ecb() {
   return c;
 }
 
-core::Result<Bytes> run_mac(EVP_MAC* alg, const char* what, const OSSL_PARAM* params, BytesView key,
-                            BytesView data) {
-  if (!alg) return crypto_error(std::string(what) + " is not available from the OpenSSL providers");
+// An unkeyed HMAC context with its digest already set, one per thread and
+// digest: each call works on a copy, so the digest is not fetched again per
+// call, and the keyed copy is freed (and cleared by OpenSSL) when the call
+// ends. The template itself never sees a key. (CMAC cannot use this: OpenSSL
+// refuses to copy a CMAC context before it has a key.)
+EVP_MAC_CTX* mac_template(EVP_MAC* alg, std::string_view setting, const OSSL_PARAM* params) {
+  struct Entry {
+    EVP_MAC* alg;
+    std::string setting;
+    MacCtx ctx;
+  };
+  thread_local std::vector<Entry> templates;
+  for (const auto& e : templates)
+    if (e.alg == alg && e.setting == setting) return e.ctx.get();
   MacCtx ctx(EVP_MAC_CTX_new(alg));
+  if (!ctx || !EVP_MAC_CTX_set_params(ctx.get(), params)) return nullptr;
+  templates.push_back({alg, std::string(setting), std::move(ctx)});
+  return templates.back().ctx.get();
+}
+
+// `setting` names the digest for HMAC (the template key); empty for CMAC,
+// which gets a fresh context with its parameters each call.
+core::Result<Bytes> run_mac(EVP_MAC* alg, const char* what, std::string_view setting, const OSSL_PARAM* params,
+                            BytesView key, BytesView data) {
+  if (!alg) return crypto_error(std::string(what) + " is not available from the OpenSSL providers");
+  MacCtx ctx;
+  const OSSL_PARAM* init_params = params;
+  if (!setting.empty()) {
+    EVP_MAC_CTX* tmpl = mac_template(alg, setting, params);
+    ctx.reset(tmpl ? EVP_MAC_CTX_dup(tmpl) : nullptr);
+    init_params = nullptr;
+  } else {
+    ctx.reset(EVP_MAC_CTX_new(alg));
+  }
   // EVP_MAC_init refuses a NULL key pointer even for length 0 (HMAC allows an
   // empty key, RFC 2104 2), so point at a dummy byte then.
   static const uint8_t kEmpty = 0;
   const uint8_t* k = key.empty() ? &kEmpty : key.data();
-  if (!ctx || !EVP_MAC_init(ctx.get(), k, key.size(), params))
+  if (!ctx || !EVP_MAC_init(ctx.get(), k, key.size(), init_params))
     return crypto_error(std::string(what) + ": cannot initialise the MAC");
   if (!data.empty() && !EVP_MAC_update(ctx.get(), data.data(), data.size()))
     return crypto_error(std::string(what) + ": MAC update failed");
@@ -91,7 +122,7 @@ core::Result<Bytes> hmac(std::string_view digest, BytesView key, BytesView data)
   std::string name(digest);
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name.data(), 0),
                          OSSL_PARAM_construct_end()};
-  return run_mac(hmac_alg(), ("HMAC-" + name).c_str(), params, key, data);
+  return run_mac(hmac_alg(), ("HMAC-" + name).c_str(), name, params, key, data);
 }
 
 core::Result<Bytes> aes_cmac(BytesView key, BytesView data) {
@@ -99,7 +130,7 @@ core::Result<Bytes> aes_cmac(BytesView key, BytesView data) {
   char cipher[] = "AES-128-CBC";
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
                          OSSL_PARAM_construct_end()};
-  return run_mac(cmac_alg(), "AES-CMAC", params, key, data);
+  return run_mac(cmac_alg(), "AES-CMAC", {}, params, key, data);
 }
 
 core::Result<Bytes> aes_xcbc(BytesView key, BytesView data) {
