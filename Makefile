@@ -10,7 +10,7 @@ FUZZ_RUNS ?= 250000
 demo: setup
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS) --target ikeharness
-	./build/release/harness/cli/ikeharness decode examples/flexvpn-sample.pcap
+	./build/release/harness/cli/ikeharness decode examples/flexvpn-sample.pcap --keys examples/flexvpn-sample.keys
 
 test: setup build-dev
 	ctest --preset dev
