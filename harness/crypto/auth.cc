@@ -20,6 +20,7 @@
 #include <iterator>
 
 #include "harness/crypto/prf.h"
+#include "harness/crypto/ossl_error.h"
 
 namespace ikeh::crypto {
 
@@ -72,16 +73,7 @@ using EcdsaSig = std::unique_ptr<ECDSA_SIG, SigFree>;
 
 constexpr uint16_t kAuthenticationFailed = static_cast<uint16_t>(codec::NotifyType::AUTHENTICATION_FAILED);
 
-std::string ossl_reason() {
-  unsigned long e = ERR_peek_last_error();
-  std::string r;
-  if (e) {
-    const char* s = ERR_reason_error_string(e);
-    r = s ? s : ("error " + std::to_string(e));
-  }
-  ERR_clear_error();
-  return r.empty() ? "unknown OpenSSL error" : r;
-}
+using detail::ossl_reason;
 
 core::Error fail(std::string where, std::string field, std::string reason, uint16_t notify = 0) {
   core::Error e;

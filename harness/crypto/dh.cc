@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "harness/crypto/dh.h"
+#include "harness/crypto/ossl_error.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -113,18 +114,7 @@ std::string group_label(DhGroup g) {
   return codec::label(g) + " (" + std::to_string(static_cast<unsigned>(g)) + ")";
 }
 
-// The reason OpenSSL recorded, then the queue is cleared so a later call does
-// not report a stale error.
-std::string ossl_reason() {
-  unsigned long e = ERR_peek_last_error();
-  std::string r;
-  if (e) {
-    const char* s = ERR_reason_error_string(e);
-    r = s ? s : ("error " + std::to_string(e));
-  }
-  ERR_clear_error();
-  return r.empty() ? "unknown OpenSSL error" : r;
-}
+using detail::ossl_reason;
 
 core::Error fail(const std::string& where, const std::string& field, const std::string& reason) {
   core::Error e;
