@@ -103,24 +103,32 @@ core::Result<EVP_CIPHER*> cipher_for(const EncrInfo& encr) {
   return c;
 }
 
-core::Status check_sizes(const EncrInfo& encr, BytesView key, BytesView iv) {
+core::Status check_key(const EncrInfo& encr, BytesView key) {
   if (key.size() != encr.keymat_size())
     return crypto_error(encr.name + " needs " + std::to_string(encr.keymat_size()) + " bytes of SK_e (key " +
                         std::to_string(encr.key_size) + " + salt " + std::to_string(encr.salt_size) + "), got " +
                         std::to_string(key.size()));
+  return {};
+}
+
+core::Status check_iv(const EncrInfo& encr, BytesView iv) {
   if (iv.size() != encr.iv_size)
     return crypto_error(encr.name + " needs an IV of " + std::to_string(encr.iv_size) + " bytes, got " +
                         std::to_string(iv.size()));
   return {};
 }
 
+core::Status check_sizes(const EncrInfo& encr, BytesView key, BytesView iv) {
+  if (auto s = check_key(encr, key); !s) return s;
+  return check_iv(encr, iv);
+}
+
 // The full IV / nonce handed to OpenSSL: the salt (the bytes of SK_e after the
 // cipher key) followed by the explicit IV, and for CTR the block counter 1
 // (RFC 3686 4, RFC 5930 2; RFC 5282 4 for GCM and CCM; RFC 7634 2). CBC uses
 // the explicit IV as is (RFC 3602 2.3).
-core::Result<Nonce> nonce_for(const EncrInfo& encr, BytesView key, BytesView iv) {
+core::Result<Nonce> nonce_for(const EncrInfo& encr, BytesView salt, BytesView iv) {
   Nonce n;
-  BytesView salt = key.subspan(encr.key_size);
   std::size_t total = salt.size() + iv.size() + (encr.mode == CipherMode::Ctr ? 4 : 0);
   if (total > n.b.size()) return crypto_error(encr.name + ": nonce of " + std::to_string(total) + " bytes is too long");
   std::copy(salt.begin(), salt.end(), n.b.begin());
@@ -133,30 +141,44 @@ core::Result<Nonce> nonce_for(const EncrInfo& encr, BytesView key, BytesView iv)
   return n;
 }
 
-core::Result<Bytes> crypt(const EncrInfo& encr, BytesView key, BytesView iv, BytesView in, bool enc) {
+// The checks before any non-AEAD call; the key is checked apart (per call or
+// once by KeyedCipher).
+core::Status check_crypt(const EncrInfo& encr, BytesView iv, BytesView in) {
   if (encr.aead) return crypto_error(encr.name + " is an AEAD cipher: use aead_seal/aead_open");
-  if (auto s = check_sizes(encr, key, iv); !s) return s.error();
+  if (auto s = check_iv(encr, iv); !s) return s;
   if (in.size() % encr.block_size != 0)
     return crypto_error(encr.name + ": " + std::to_string(in.size()) + " bytes are not a multiple of the " +
                         std::to_string(encr.block_size) + "-byte block");
+  return {};
+}
+
+// Encrypts or decrypts `in` under a context with key and IV set.
+core::Result<Bytes> run_crypt(EVP_CIPHER_CTX* ctx, const EncrInfo& encr, BytesView in, bool enc) {
+  Bytes out(in.size() + 16);
+  int n1 = 0;
+  int n2 = 0;
+  if ((!in.empty() && !EVP_CipherUpdate(ctx, out.data(), &n1, in.data(), static_cast<int>(in.size()))) ||
+      !EVP_CipherFinal_ex(ctx, out.data() + n1, &n2))
+    return crypto_error(encr.name + (enc ? ": encryption failed" : ": decryption failed"));
+  out.resize(static_cast<std::size_t>(n1 + n2));
+  return out;
+}
+
+core::Result<Bytes> crypt(const EncrInfo& encr, BytesView key, BytesView iv, BytesView in, bool enc) {
+  if (encr.aead) return crypto_error(encr.name + " is an AEAD cipher: use aead_seal/aead_open");
+  if (auto s = check_key(encr, key); !s) return s.error();
+  if (auto s = check_crypt(encr, iv, in); !s) return s.error();
   if (encr.mode == CipherMode::Null) return Bytes(in.begin(), in.end());  // RFC 2410 2
   auto cipher = cipher_for(encr);
   if (!cipher) return cipher.error();
-  auto nonce = nonce_for(encr, key, iv);
+  auto nonce = nonce_for(encr, key.subspan(encr.key_size), iv);
   if (!nonce) return nonce.error();
   CtxLease ctx;
   if (!ctx || !EVP_CipherInit_ex2(ctx.get(), *cipher, key.data(), nonce->data(), enc ? 1 : 0, nullptr))
     return crypto_error(encr.name + ": cannot initialise the cipher");
   // SK carries its own padding (RFC 7296 3.14), so OpenSSL must add none.
   EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
-  Bytes out(in.size() + 16);
-  int n1 = 0;
-  int n2 = 0;
-  if ((!in.empty() && !EVP_CipherUpdate(ctx.get(), out.data(), &n1, in.data(), static_cast<int>(in.size()))) ||
-      !EVP_CipherFinal_ex(ctx.get(), out.data() + n1, &n2))
-    return crypto_error(encr.name + (enc ? ": encryption failed" : ": decryption failed"));
-  out.resize(static_cast<std::size_t>(n1 + n2));
-  return out;
+  return run_crypt(ctx.get(), encr, in, enc);
 }
 
 core::Status check_aead(const EncrInfo& encr, BytesView key, BytesView iv) {
@@ -186,6 +208,104 @@ bool aead_init(EVP_CIPHER_CTX* ctx, EVP_CIPHER* cipher, const EncrInfo& encr, By
   return EVP_CipherInit_ex2(ctx, nullptr, key.data(), nonce.data(), enc ? 1 : 0, nullptr);
 }
 
+
+// Seals under a context with key and nonce set (and, for CCM, the tag length).
+core::Result<Bytes> run_seal(EVP_CIPHER_CTX* ctx, const EncrInfo& encr, BytesView aad, BytesView plaintext) {
+  int n = 0;
+  // CCM needs the total length before any data (RFC 3610 2.2).
+  if (encr.mode == CipherMode::Ccm && !EVP_EncryptUpdate(ctx, nullptr, &n, nullptr, static_cast<int>(plaintext.size())))
+    return crypto_error(encr.name + ": cannot set the message length");
+  if (!aad.empty() && !EVP_EncryptUpdate(ctx, nullptr, &n, aad.data(), static_cast<int>(aad.size())))
+    return crypto_error(encr.name + ": cannot add the associated data");
+  Bytes out(plaintext.size() + encr.icv_size);
+  int n1 = 0;
+  int n2 = 0;
+  static const uint8_t kEmpty = 0;
+  if (!EVP_EncryptUpdate(ctx, out.data(), &n1, plaintext.empty() ? &kEmpty : plaintext.data(),
+                         static_cast<int>(plaintext.size())) ||
+      !EVP_EncryptFinal_ex(ctx, out.data() + n1, &n2))
+    return crypto_error(encr.name + ": encryption failed");
+  std::size_t ct = static_cast<std::size_t>(n1 + n2);
+  OSSL_PARAM p[] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, out.data() + ct, encr.icv_size),
+                    OSSL_PARAM_construct_end()};
+  if (!EVP_CIPHER_CTX_get_params(ctx, p)) return crypto_error(encr.name + ": cannot read the tag");
+  out.resize(ct + encr.icv_size);
+  return out;
+}
+
+// Opens under a context with key and nonce set (and, for CCM, the expected
+// tag); the tag of the other modes is set here.
+core::Result<Bytes> run_open(EVP_CIPHER_CTX* ctx, const EncrInfo& encr, BytesView aad, BytesView ct, BytesView tag) {
+  int n = 0;
+  if (encr.mode == CipherMode::Ccm && !EVP_DecryptUpdate(ctx, nullptr, &n, nullptr, static_cast<int>(ct.size())))
+    return crypto_error(encr.name + ": cannot set the message length");
+  if (!aad.empty() && !EVP_DecryptUpdate(ctx, nullptr, &n, aad.data(), static_cast<int>(aad.size())))
+    return crypto_error(encr.name + ": cannot add the associated data");
+  Bytes out(ct.size() + 16);
+  int n1 = 0;
+  int n2 = 0;
+  static const uint8_t kEmpty = 0;
+  core::Error mismatch;
+  mismatch.where = "crypto";
+  mismatch.reason = "ICV mismatch";
+  if (!EVP_DecryptUpdate(ctx, out.data(), &n1, ct.empty() ? &kEmpty : ct.data(), static_cast<int>(ct.size()))) {
+    // CCM checks its tag inside the last update (RFC 3610 2.5).
+    OPENSSL_cleanse(out.data(), out.size());
+    ERR_clear_error();
+    if (encr.mode == CipherMode::Ccm) return mismatch;
+    return crypto_error(encr.name + ": decryption failed");
+  }
+  if (encr.mode != CipherMode::Ccm) {
+    OSSL_PARAM p[] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, const_cast<uint8_t*>(tag.data()),
+                                                        tag.size()),
+                      OSSL_PARAM_construct_end()};
+    if (!EVP_CIPHER_CTX_set_params(ctx, p)) return crypto_error(encr.name + ": cannot set the tag");
+    if (!EVP_DecryptFinal_ex(ctx, out.data() + n1, &n2)) {
+      OPENSSL_cleanse(out.data(), out.size());
+      ERR_clear_error();
+      return mismatch;
+    }
+  }
+  out.resize(static_cast<std::size_t>(n1 + n2));
+  return out;
+}
+
+core::Status check_open_size(const EncrInfo& encr, BytesView ciphertext_and_tag) {
+  if (ciphertext_and_tag.size() < encr.icv_size)
+    return crypto_error(encr.name + ": " + std::to_string(ciphertext_and_tag.size()) +
+                        " bytes are shorter than the " + std::to_string(encr.icv_size) + "-byte ICV");
+  return {};
+}
+
+// The OpenSSL digest behind an HMAC integrity transform, or nullptr.
+const char* hmac_digest(IntegId id) {
+  switch (id) {
+    case IntegId::AUTH_HMAC_MD5_96:
+    case IntegId::AUTH_HMAC_MD5_128: return "MD5";
+    case IntegId::AUTH_HMAC_SHA1_96:
+    case IntegId::AUTH_HMAC_SHA1_160: return "SHA1";
+    case IntegId::AUTH_HMAC_SHA2_256_128: return "SHA2-256";
+    case IntegId::AUTH_HMAC_SHA2_384_192: return "SHA2-384";
+    case IntegId::AUTH_HMAC_SHA2_512_256: return "SHA2-512";
+    default: return nullptr;
+  }
+}
+
+core::Status check_integ_key(const IntegInfo& integ, BytesView key) {
+  if (key.size() != integ.key_size)
+    return crypto_error(integ.name + " needs a key of " + std::to_string(integ.key_size) + " bytes, got " +
+                        std::to_string(key.size()));
+  return {};
+}
+
+// The ICV is the leading bytes of the MAC (RFC 2404 2, RFC 4868 2.3, RFC 3566 4, RFC 4494 2).
+core::Result<Bytes> truncate_icv(const IntegInfo& integ, core::Result<Bytes> full) {
+  if (!full) return full.error();
+  if (full->size() < integ.icv_size) return crypto_error(integ.name + ": MAC shorter than the ICV");
+  full->resize(integ.icv_size);
+  return std::move(full).value();
+}
+
 }  // namespace
 
 core::Result<Bytes> encrypt(const EncrInfo& encr, BytesView key, BytesView iv, BytesView plaintext) {
@@ -200,105 +320,193 @@ core::Result<Bytes> aead_seal(const EncrInfo& encr, BytesView key, BytesView iv,
   if (auto s = check_aead(encr, key, iv); !s) return s.error();
   auto cipher = cipher_for(encr);
   if (!cipher) return cipher.error();
-  auto nonce = nonce_for(encr, key, iv);
+  auto nonce = nonce_for(encr, key.subspan(encr.key_size), iv);
   if (!nonce) return nonce.error();
   CtxLease ctx;
   if (!ctx || !aead_init(ctx.get(), *cipher, encr, key, *nonce, true, nullptr))
     return crypto_error(encr.name + ": cannot initialise the cipher");
-  int n = 0;
-  // CCM needs the total length before any data (RFC 3610 2.2).
-  if (encr.mode == CipherMode::Ccm &&
-      !EVP_EncryptUpdate(ctx.get(), nullptr, &n, nullptr, static_cast<int>(plaintext.size())))
-    return crypto_error(encr.name + ": cannot set the message length");
-  if (!aad.empty() && !EVP_EncryptUpdate(ctx.get(), nullptr, &n, aad.data(), static_cast<int>(aad.size())))
-    return crypto_error(encr.name + ": cannot add the associated data");
-  Bytes out(plaintext.size() + encr.icv_size);
-  int n1 = 0;
-  int n2 = 0;
-  static const uint8_t kEmpty = 0;
-  if (!EVP_EncryptUpdate(ctx.get(), out.data(), &n1, plaintext.empty() ? &kEmpty : plaintext.data(),
-                         static_cast<int>(plaintext.size())) ||
-      !EVP_EncryptFinal_ex(ctx.get(), out.data() + n1, &n2))
-    return crypto_error(encr.name + ": encryption failed");
-  std::size_t ct = static_cast<std::size_t>(n1 + n2);
-  OSSL_PARAM p[] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, out.data() + ct, encr.icv_size),
-                    OSSL_PARAM_construct_end()};
-  if (!EVP_CIPHER_CTX_get_params(ctx.get(), p)) return crypto_error(encr.name + ": cannot read the tag");
-  out.resize(ct + encr.icv_size);
-  return out;
+  return run_seal(ctx.get(), encr, aad, plaintext);
 }
 
 core::Result<Bytes> aead_open(const EncrInfo& encr, BytesView key, BytesView iv, BytesView aad,
                               BytesView ciphertext_and_tag) {
   if (auto s = check_aead(encr, key, iv); !s) return s.error();
-  if (ciphertext_and_tag.size() < encr.icv_size)
-    return crypto_error(encr.name + ": " + std::to_string(ciphertext_and_tag.size()) +
-                        " bytes are shorter than the " + std::to_string(encr.icv_size) + "-byte ICV");
+  if (auto s = check_open_size(encr, ciphertext_and_tag); !s) return s.error();
   auto cipher = cipher_for(encr);
   if (!cipher) return cipher.error();
   BytesView ct = ciphertext_and_tag.first(ciphertext_and_tag.size() - encr.icv_size);
   BytesView tag = ciphertext_and_tag.last(encr.icv_size);
-  auto nonce = nonce_for(encr, key, iv);
+  auto nonce = nonce_for(encr, key.subspan(encr.key_size), iv);
   if (!nonce) return nonce.error();
   CtxLease ctx;
   if (!ctx || !aead_init(ctx.get(), *cipher, encr, key, *nonce, false, tag.data()))
     return crypto_error(encr.name + ": cannot initialise the cipher");
-  int n = 0;
-  if (encr.mode == CipherMode::Ccm && !EVP_DecryptUpdate(ctx.get(), nullptr, &n, nullptr, static_cast<int>(ct.size())))
-    return crypto_error(encr.name + ": cannot set the message length");
-  if (!aad.empty() && !EVP_DecryptUpdate(ctx.get(), nullptr, &n, aad.data(), static_cast<int>(aad.size())))
-    return crypto_error(encr.name + ": cannot add the associated data");
-  Bytes out(ct.size() + 16);
-  int n1 = 0;
-  int n2 = 0;
-  static const uint8_t kEmpty = 0;
-  core::Error mismatch;
-  mismatch.where = "crypto";
-  mismatch.reason = "ICV mismatch";
-  if (!EVP_DecryptUpdate(ctx.get(), out.data(), &n1, ct.empty() ? &kEmpty : ct.data(), static_cast<int>(ct.size()))) {
-    // CCM checks its tag inside the last update (RFC 3610 2.5).
-    OPENSSL_cleanse(out.data(), out.size());
-    ERR_clear_error();
-    if (encr.mode == CipherMode::Ccm) return mismatch;
-    return crypto_error(encr.name + ": decryption failed");
-  }
-  if (encr.mode != CipherMode::Ccm) {
-    OSSL_PARAM p[] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, const_cast<uint8_t*>(tag.data()),
-                                                        tag.size()),
-                      OSSL_PARAM_construct_end()};
-    if (!EVP_CIPHER_CTX_set_params(ctx.get(), p)) return crypto_error(encr.name + ": cannot set the tag");
-    if (!EVP_DecryptFinal_ex(ctx.get(), out.data() + n1, &n2)) {
-      OPENSSL_cleanse(out.data(), out.size());
-      ERR_clear_error();
-      return mismatch;
-    }
-  }
-  out.resize(static_cast<std::size_t>(n1 + n2));
-  return out;
+  return run_open(ctx.get(), encr, aad, ct, tag);
 }
 
 core::Result<Bytes> integ_mac(const IntegInfo& integ, BytesView key, BytesView data) {
-  if (key.size() != integ.key_size)
-    return crypto_error(integ.name + " needs a key of " + std::to_string(integ.key_size) + " bytes, got " +
-                        std::to_string(key.size()));
+  if (auto s = check_integ_key(integ, key); !s) return s.error();
   core::Result<Bytes> full = Bytes{};
-  switch (integ.id) {
-    case IntegId::AUTH_HMAC_MD5_96:
-    case IntegId::AUTH_HMAC_MD5_128: full = detail::hmac("MD5", key, data); break;
-    case IntegId::AUTH_HMAC_SHA1_96:
-    case IntegId::AUTH_HMAC_SHA1_160: full = detail::hmac("SHA1", key, data); break;
-    case IntegId::AUTH_HMAC_SHA2_256_128: full = detail::hmac("SHA2-256", key, data); break;
-    case IntegId::AUTH_HMAC_SHA2_384_192: full = detail::hmac("SHA2-384", key, data); break;
-    case IntegId::AUTH_HMAC_SHA2_512_256: full = detail::hmac("SHA2-512", key, data); break;
-    case IntegId::AUTH_AES_XCBC_96: full = detail::aes_xcbc(key, data); break;
-    case IntegId::AUTH_AES_CMAC_96: full = detail::aes_cmac(key, data); break;
-    default: return crypto_error(codec::label(integ.id) + " is not a supported integrity algorithm");
+  if (const char* digest = hmac_digest(integ.id)) {
+    full = detail::hmac(digest, key, data);
+  } else if (integ.id == IntegId::AUTH_AES_XCBC_96) {
+    full = detail::aes_xcbc(key, data);
+  } else if (integ.id == IntegId::AUTH_AES_CMAC_96) {
+    full = detail::aes_cmac(key, data);
+  } else {
+    return crypto_error(codec::label(integ.id) + " is not a supported integrity algorithm");
   }
-  if (!full) return full.error();
-  // The ICV is the leading bytes of the MAC (RFC 2404 2, RFC 4868 2.3, RFC 3566 4, RFC 4494 2).
-  if (full->size() < integ.icv_size) return crypto_error(integ.name + ": MAC shorter than the ICV");
-  full->resize(integ.icv_size);
-  return std::move(full).value();
+  return truncate_icv(integ, std::move(full));
+}
+
+// enc and dec hold the key schedule of each direction (CBC decryption has its
+// own); both are null for NULL and CCM. key is kept for CCM only, which is
+// keyed per call.
+struct KeyedCipher::State {
+  EncrInfo encr;
+  Secret salt;
+  Secret key;
+  CipherCtx enc;
+  CipherCtx dec;
+};
+
+KeyedCipher::KeyedCipher(std::unique_ptr<State> s) : s_(std::move(s)) {}
+KeyedCipher::KeyedCipher(KeyedCipher&&) noexcept = default;
+KeyedCipher& KeyedCipher::operator=(KeyedCipher&&) noexcept = default;
+KeyedCipher::~KeyedCipher() = default;
+
+const EncrInfo& KeyedCipher::info() const { return s_->encr; }
+
+core::Result<KeyedCipher> KeyedCipher::create(const EncrInfo& encr, BytesView key) {
+  if (auto s = check_key(encr, key); !s) return s.error();
+  auto st = std::make_unique<State>();
+  st->encr = encr;
+  st->salt = Secret(key.subspan(encr.key_size));
+  if (encr.mode == CipherMode::Null) return KeyedCipher(std::move(st));
+  auto cipher = cipher_for(encr);
+  if (!cipher) return cipher.error();
+  if (encr.mode == CipherMode::Ccm) {
+    st->key = Secret(key);
+    return KeyedCipher(std::move(st));
+  }
+  // The nonce length is fixed per transform (salt | IV, plus the CTR
+  // counter): set it once, before the key, where it differs from OpenSSL's
+  // default.
+  std::size_t nonce_len = encr.salt_size + encr.iv_size + (encr.mode == CipherMode::Ctr ? 4 : 0);
+  for (int enc : {1, 0}) {
+    CipherCtx ctx(EVP_CIPHER_CTX_new());
+    bool ok = ctx && EVP_CipherInit_ex2(ctx.get(), *cipher, nullptr, nullptr, enc, nullptr);
+    if (ok && encr.aead && nonce_len != static_cast<std::size_t>(EVP_CIPHER_get_iv_length(*cipher))) {
+      OSSL_PARAM p[] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &nonce_len),
+                        OSSL_PARAM_construct_end()};
+      ok = EVP_CIPHER_CTX_set_params(ctx.get(), p);
+    }
+    ok = ok && EVP_CipherInit_ex2(ctx.get(), nullptr, key.data(), nullptr, enc, nullptr);
+    if (!ok) return crypto_error(encr.name + ": cannot initialise the cipher");
+    // SK carries its own padding (RFC 7296 3.14); the setting survives the
+    // per-message IV changes.
+    if (!encr.aead) EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
+    (enc ? st->enc : st->dec) = std::move(ctx);
+  }
+  return KeyedCipher(std::move(st));
+}
+
+namespace {
+
+// Sets only the nonce on a keyed context: the key schedule stays.
+core::Status set_nonce(EVP_CIPHER_CTX* ctx, const EncrInfo& encr, const Nonce& nonce, bool enc) {
+  if (!EVP_CipherInit_ex2(ctx, nullptr, nullptr, nonce.data(), enc ? 1 : 0, nullptr))
+    return crypto_error(encr.name + ": cannot set the IV");
+  return {};
+}
+
+}  // namespace
+
+core::Result<Bytes> KeyedCipher::encrypt(BytesView iv, BytesView plaintext) const {
+  const EncrInfo& encr = s_->encr;
+  if (auto s = check_crypt(encr, iv, plaintext); !s) return s.error();
+  if (encr.mode == CipherMode::Null) return Bytes(plaintext.begin(), plaintext.end());  // RFC 2410 2
+  auto nonce = nonce_for(encr, s_->salt.view(), iv);
+  if (!nonce) return nonce.error();
+  if (auto s = set_nonce(s_->enc.get(), encr, *nonce, true); !s) return s.error();
+  return run_crypt(s_->enc.get(), encr, plaintext, true);
+}
+
+core::Result<Bytes> KeyedCipher::decrypt(BytesView iv, BytesView ciphertext) const {
+  const EncrInfo& encr = s_->encr;
+  if (auto s = check_crypt(encr, iv, ciphertext); !s) return s.error();
+  if (encr.mode == CipherMode::Null) return Bytes(ciphertext.begin(), ciphertext.end());
+  auto nonce = nonce_for(encr, s_->salt.view(), iv);
+  if (!nonce) return nonce.error();
+  if (auto s = set_nonce(s_->dec.get(), encr, *nonce, false); !s) return s.error();
+  return run_crypt(s_->dec.get(), encr, ciphertext, false);
+}
+
+core::Result<Bytes> KeyedCipher::seal(BytesView iv, BytesView aad, BytesView plaintext) const {
+  const EncrInfo& encr = s_->encr;
+  if (encr.mode == CipherMode::Ccm) return aead_seal(encr, s_->key.view(), iv, aad, plaintext);
+  if (!encr.aead) return crypto_error(encr.name + " is not an AEAD cipher: use encrypt/decrypt with integ_mac");
+  if (auto s = check_iv(encr, iv); !s) return s.error();
+  auto nonce = nonce_for(encr, s_->salt.view(), iv);
+  if (!nonce) return nonce.error();
+  if (auto s = set_nonce(s_->enc.get(), encr, *nonce, true); !s) return s.error();
+  return run_seal(s_->enc.get(), encr, aad, plaintext);
+}
+
+core::Result<Bytes> KeyedCipher::open(BytesView iv, BytesView aad, BytesView ciphertext_and_tag) const {
+  const EncrInfo& encr = s_->encr;
+  if (encr.mode == CipherMode::Ccm) return aead_open(encr, s_->key.view(), iv, aad, ciphertext_and_tag);
+  if (!encr.aead) return crypto_error(encr.name + " is not an AEAD cipher: use encrypt/decrypt with integ_mac");
+  if (auto s = check_iv(encr, iv); !s) return s.error();
+  if (auto s = check_open_size(encr, ciphertext_and_tag); !s) return s.error();
+  BytesView ct = ciphertext_and_tag.first(ciphertext_and_tag.size() - encr.icv_size);
+  BytesView tag = ciphertext_and_tag.last(encr.icv_size);
+  auto nonce = nonce_for(encr, s_->salt.view(), iv);
+  if (!nonce) return nonce.error();
+  if (auto s = set_nonce(s_->dec.get(), encr, *nonce, false); !s) return s.error();
+  return run_open(s_->dec.get(), encr, aad, ct, tag);
+}
+
+// ctx is the keyed HMAC or CMAC context; AES-XCBC keeps key instead and runs
+// per call.
+struct KeyedMac::State {
+  IntegInfo integ;
+  std::string what;
+  detail::MacCtx ctx;
+  Secret key;
+};
+
+KeyedMac::KeyedMac(std::unique_ptr<State> s) : s_(std::move(s)) {}
+KeyedMac::KeyedMac(KeyedMac&&) noexcept = default;
+KeyedMac& KeyedMac::operator=(KeyedMac&&) noexcept = default;
+KeyedMac::~KeyedMac() = default;
+
+const IntegInfo& KeyedMac::info() const { return s_->integ; }
+
+core::Result<KeyedMac> KeyedMac::create(const IntegInfo& integ, BytesView key) {
+  if (auto s = check_integ_key(integ, key); !s) return s.error();
+  auto st = std::make_unique<State>();
+  st->integ = integ;
+  core::Result<detail::MacCtx> ctx = detail::MacCtx{};
+  if (const char* digest = hmac_digest(integ.id)) {
+    st->what = std::string("HMAC-") + digest;
+    ctx = detail::keyed_hmac(digest, key);
+  } else if (integ.id == IntegId::AUTH_AES_CMAC_96) {
+    st->what = "AES-CMAC";
+    ctx = detail::keyed_cmac(key);
+  } else if (integ.id == IntegId::AUTH_AES_XCBC_96) {
+    st->key = Secret(key);
+  } else {
+    return crypto_error(codec::label(integ.id) + " is not a supported integrity algorithm");
+  }
+  if (!ctx) return ctx.error();
+  st->ctx = std::move(ctx).value();
+  return KeyedMac(std::move(st));
+}
+
+core::Result<Bytes> KeyedMac::mac(BytesView data) const {
+  if (!s_->ctx) return integ_mac(s_->integ, s_->key.view(), data);
+  return truncate_icv(s_->integ, detail::mac_restart(s_->ctx.get(), s_->what, data));
 }
 
 void random_bytes(uint8_t* out, std::size_t n) {

@@ -6,6 +6,8 @@
 // `key` is SK_e as derived: cipher key followed by its salt bytes.
 #pragma once
 
+#include <memory>
+
 #include "harness/crypto/secret.h"
 #include "harness/crypto/transforms.h"
 
@@ -25,6 +27,61 @@ core::Result<Bytes> aead_open(const EncrInfo& encr, BytesView key, BytesView iv,
 
 // The integrity checksum (truncated to integ.icv_size) of data.
 core::Result<Bytes> integ_mac(const IntegInfo& integ, BytesView key, BytesView data);
+
+// One SA direction's cipher, keyed once: the OpenSSL context keeps its key
+// schedule and each call only sets the IV / nonce, as an SA uses its SK_e for
+// many messages (and as `openssl speed` measures). Results are byte for byte
+// those of encrypt/decrypt/aead_seal/aead_open with the same key. CCM is
+// re-keyed per call: OpenSSL 3.0 takes its tag length and message length per
+// message before the key, so a keyed CCM context is not reused. The object
+// owns its OpenSSL contexts and a copy of the salt; destruction frees them
+// (OpenSSL clears the key schedule). The contexts are mutated by every call,
+// even through const: one object must not be used by two threads at once.
+class KeyedCipher {
+ public:
+  // key is SK_e (cipher key | salt). Errors: wrong key size, unsupported cipher.
+  static core::Result<KeyedCipher> create(const EncrInfo& encr, BytesView key);
+  KeyedCipher(KeyedCipher&&) noexcept;
+  KeyedCipher& operator=(KeyedCipher&&) noexcept;
+  KeyedCipher(const KeyedCipher&) = delete;
+  KeyedCipher& operator=(const KeyedCipher&) = delete;
+  ~KeyedCipher();
+
+  const EncrInfo& info() const;
+  // As encrypt/decrypt (non-AEAD) and aead_seal/aead_open (AEAD), same errors.
+  core::Result<Bytes> encrypt(BytesView iv, BytesView plaintext) const;
+  core::Result<Bytes> decrypt(BytesView iv, BytesView ciphertext) const;
+  core::Result<Bytes> seal(BytesView iv, BytesView aad, BytesView plaintext) const;
+  core::Result<Bytes> open(BytesView iv, BytesView aad, BytesView ciphertext_and_tag) const;
+
+ private:
+  struct State;
+  explicit KeyedCipher(std::unique_ptr<State> s);
+  std::unique_ptr<State> s_;
+};
+
+// One SA direction's integrity MAC, keyed once (HMAC and AES-CMAC keep the
+// keyed OpenSSL context and restart it per message; AES-XCBC, built here on
+// AES-ECB, derives its subkeys per call). Same results and errors as
+// integ_mac; the same threading rule as KeyedCipher.
+class KeyedMac {
+ public:
+  static core::Result<KeyedMac> create(const IntegInfo& integ, BytesView key);
+  KeyedMac(KeyedMac&&) noexcept;
+  KeyedMac& operator=(KeyedMac&&) noexcept;
+  KeyedMac(const KeyedMac&) = delete;
+  KeyedMac& operator=(const KeyedMac&) = delete;
+  ~KeyedMac();
+
+  const IntegInfo& info() const;
+  // The checksum of data truncated to info().icv_size.
+  core::Result<Bytes> mac(BytesView data) const;
+
+ private:
+  struct State;
+  explicit KeyedMac(std::unique_ptr<State> s);
+  std::unique_ptr<State> s_;
+};
 
 // Fills out with cryptographically random bytes (OpenSSL's DRBG).
 void random_bytes(uint8_t* out, std::size_t n);

@@ -3,6 +3,9 @@
 // and the error shape every crypto source uses. Not part of the public API.
 #pragma once
 
+#include <openssl/types.h>
+
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -27,5 +30,17 @@ core::Result<Bytes> aes_cmac(BytesView key, BytesView data);
 // AES-XCBC-MAC (RFC 3566 4), full 16-byte output; key is 16 bytes. OpenSSL
 // has no XCBC, so this is built here on single-block AES-128-ECB via EVP.
 core::Result<Bytes> aes_xcbc(BytesView key, BytesView data);
+
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* c) const;
+};
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
+
+// HMAC / AES-CMAC contexts keyed once, for KeyedMac: mac_restart() restarts
+// one with the key it already holds (EVP_MAC_init with a NULL key), so the
+// key is not set up again per message.
+core::Result<MacCtx> keyed_hmac(std::string_view digest, BytesView key);
+core::Result<MacCtx> keyed_cmac(BytesView key);
+core::Result<Bytes> mac_restart(EVP_MAC_CTX* ctx, std::string_view what, BytesView data);
 
 }  // namespace ikeh::crypto::detail

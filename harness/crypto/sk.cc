@@ -69,7 +69,55 @@ std::size_t icv_size(const KeySuite& suite) {
   return suite.encr.aead ? suite.encr.icv_size : (suite.integ ? suite.integ->icv_size : 0);
 }
 
+// Splits `inner` for protect_fragments: replaces m's last payload by an empty
+// SKF and returns the plaintext chunk size and the fragment count.
+struct FragmentPlan {
+  std::size_t chunk = 0;
+  std::size_t total = 0;
+};
+
+core::Result<FragmentPlan> plan_fragments(const KeySuite& suite, codec::Message& m, BytesView inner,
+                                          std::size_t max_datagram) {
+  if (!m.payloads.empty() && (m.payloads.back().type == PayloadType::SK || m.payloads.back().type == PayloadType::SKF))
+    m.payloads.pop_back();
+  m.payloads.emplace_back(PayloadType::SKF, SkfPayload{});
+  // Size of everything but the encrypted data: header, leading payloads, SKF
+  // header (8).
+  std::size_t fixed = codec::encode_message(m).size();
+  const EncrInfo& encr = suite.encr;
+  std::size_t overhead = fixed + encr.iv_size + icv_size(suite);
+  if (max_datagram <= overhead + encr.block_size)
+    return sk_error("SKF payload", "a datagram of " + std::to_string(max_datagram) +
+                                       " bytes leaves no room for encrypted data (" + std::to_string(overhead) +
+                                       " bytes of headers, IV and ICV)");
+  // The largest plaintext (chunk | padding | pad length) that fits, in whole
+  // blocks; one octet of it is the Pad Length.
+  std::size_t room = (max_datagram - overhead) / encr.block_size * encr.block_size;
+  if (room < 2)
+    return sk_error("SKF payload", "a datagram of " + std::to_string(max_datagram) + " bytes is too small to fragment");
+  FragmentPlan plan;
+  plan.chunk = room - 1;
+  plan.total = inner.empty() ? 1 : (inner.size() + plan.chunk - 1) / plan.chunk;
+  // RFC 7383 2.5: Fragment Number and Total Fragments are 16 bits.
+  if (plan.total > 0xffff)
+    return sk_error("SKF payload", std::to_string(plan.total) + " fragments needed, more than Total Fragments can hold");
+  return plan;
+}
+
 }  // namespace
+
+core::Result<SkContext> SkContext::create(const KeySuite& suite, const SkKeys& keys) {
+  if (auto s = check_keys(suite, keys, "SK payload"); !s) return s.error();
+  auto cipher = KeyedCipher::create(suite.encr, keys.encr.view());
+  if (!cipher) return cipher.error();
+  std::optional<KeyedMac> mac;
+  if (!suite.encr.aead) {
+    auto m = KeyedMac::create(*suite.integ, keys.integ.view());
+    if (!m) return m.error();
+    mac.emplace(std::move(m).value());
+  }
+  return SkContext(suite, std::move(cipher).value(), std::move(mac));
+}
 
 SkKeys keys_for(const IkeSaKeys& keys, bool initiator_flag) {
   if (initiator_flag) return SkKeys{keys.sk_ei, keys.sk_ai};
@@ -78,10 +126,22 @@ SkKeys keys_for(const IkeSaKeys& keys, bool initiator_flag) {
 
 core::Result<Bytes> protect(const KeySuite& suite, const SkKeys& keys, codec::Message m, PayloadType first_inner,
                             BytesView inner, const ProtectFaults& faults) {
+  // The message is checked before the keys, and the key errors name the
+  // payload, as they did before SkContext existed.
+  auto enc = last_encrypted(m);
+  if (!enc) return enc.error();
+  if (auto s = check_keys(suite, keys, enc->name); !s) return s.error();
+  auto ctx = SkContext::create(suite, keys);
+  if (!ctx) return ctx.error();
+  return protect(*ctx, std::move(m), first_inner, inner, faults);
+}
+
+core::Result<Bytes> protect(const SkContext& ctx, codec::Message m, PayloadType first_inner, BytesView inner,
+                            const ProtectFaults& faults) {
   auto enc = last_encrypted(m);
   if (!enc) return enc.error();
   const char* where = enc->name;
-  if (auto s = check_keys(suite, keys, where); !s) return s.error();
+  const KeySuite& suite = ctx.suite();
   const EncrInfo& encr = suite.encr;
 
   Bytes iv(encr.iv_size);
@@ -150,18 +210,18 @@ core::Result<Bytes> protect(const KeySuite& suite, const SkKeys& keys, codec::Me
     // SK generic header); for SKF it includes Fragment Number and Total
     // Fragments (RFC 7383 2.5.3).
     BytesView aad(wire.data(), data_off);
-    auto sealed = aead_seal(encr, keys.encr.view(), iv, aad, plain.view());
+    auto sealed = ctx.cipher().seal(iv, aad, plain.view());
     if (!sealed) return sealed.error();
     std::copy(sealed->begin(), sealed->begin() + static_cast<std::ptrdiff_t>(plain.size()),
               wire.begin() + static_cast<std::ptrdiff_t>(ct_off));
     icv.assign(sealed->begin() + static_cast<std::ptrdiff_t>(plain.size()), sealed->end());
   } else {
-    auto ct = encrypt(encr, keys.encr.view(), iv, plain.view());
+    auto ct = ctx.cipher().encrypt(iv, plain.view());
     if (!ct) return ct.error();
     std::copy(ct->begin(), ct->end(), wire.begin() + static_cast<std::ptrdiff_t>(ct_off));
     // RFC 7296 3.14: the ICV covers the message from the IKE header up to
     // the ICV itself.
-    auto mac = integ_mac(*suite.integ, keys.integ.view(), BytesView(wire.data(), wire.size() - icv_emit));
+    auto mac = ctx.mac()->mac(BytesView(wire.data(), wire.size() - icv_emit));
     if (!mac) return mac.error();
     icv = std::move(mac).value();
   }
@@ -176,8 +236,17 @@ core::Result<Unprotected> unprotect(const KeySuite& suite, const SkKeys& keys, c
                                     BytesView wire) {
   auto enc = last_encrypted(m);
   if (!enc) return enc.error();
+  if (auto s = check_keys(suite, keys, enc->name); !s) return s.error();
+  auto ctx = SkContext::create(suite, keys);
+  if (!ctx) return ctx.error();
+  return unprotect(*ctx, m, wire);
+}
+
+core::Result<Unprotected> unprotect(const SkContext& ctx, const codec::Message& m, BytesView wire) {
+  auto enc = last_encrypted(m);
+  if (!enc) return enc.error();
   const char* where = enc->name;
-  if (auto s = check_keys(suite, keys, where); !s) return s.error();
+  const KeySuite& suite = ctx.suite();
   const EncrInfo& encr = suite.encr;
   const std::size_t size = enc->cdata->size();
 
@@ -201,20 +270,20 @@ core::Result<Unprotected> unprotect(const KeySuite& suite, const SkKeys& keys, c
   core::Error mismatch = sk_error(where, "ICV mismatch");
   Bytes plain;
   if (encr.aead) {
-    auto opened = aead_open(encr, keys.encr.view(), out.iv, wire.first(data_off), body);
+    auto opened = ctx.cipher().open(out.iv, wire.first(data_off), body);
     if (!opened) return opened.error().reason == "ICV mismatch" ? mismatch : opened.error();
     plain = std::move(opened).value();
   } else {
     // RFC 7296 3.14: check the ICV over everything before it, then decrypt.
     std::size_t icv_off = data_off + size - icv;
-    auto mac = integ_mac(*suite.integ, keys.integ.view(), wire.first(icv_off));
+    auto mac = ctx.mac()->mac(wire.first(icv_off));
     if (!mac) return mac.error();
     if (CRYPTO_memcmp(mac->data(), wire.data() + icv_off, icv) != 0) return mismatch;
     BytesView ct = body.first(body.size() - icv);
     if (ct.size() % encr.block_size != 0)
       return sk_error(where, "ciphertext of " + std::to_string(ct.size()) + " bytes is not a multiple of the " +
                                  std::to_string(encr.block_size) + "-byte block of " + encr.name);
-    auto dec = decrypt(encr, keys.encr.view(), out.iv, ct);
+    auto dec = ctx.cipher().decrypt(out.iv, ct);
     if (!dec) return dec.error();
     plain = std::move(dec).value();
   }
@@ -235,45 +304,44 @@ core::Result<Unprotected> unprotect(const KeySuite& suite, const SkKeys& keys, c
   return out;
 }
 
-core::Result<std::vector<Bytes>> protect_fragments(const KeySuite& suite, const SkKeys& keys, codec::Message m,
-                                                   PayloadType first_inner, BytesView inner,
-                                                   std::size_t max_datagram) {
-  if (!m.payloads.empty() && (m.payloads.back().type == PayloadType::SK || m.payloads.back().type == PayloadType::SKF))
-    m.payloads.pop_back();
-  m.payloads.emplace_back(PayloadType::SKF, SkfPayload{});
-  // Size of everything but the encrypted data: header, leading payloads, SKF
-  // header (8).
-  std::size_t fixed = codec::encode_message(m).size();
-  const EncrInfo& encr = suite.encr;
-  std::size_t overhead = fixed + encr.iv_size + icv_size(suite);
-  if (max_datagram <= overhead + encr.block_size)
-    return sk_error("SKF payload", "a datagram of " + std::to_string(max_datagram) +
-                                       " bytes leaves no room for encrypted data (" + std::to_string(overhead) +
-                                       " bytes of headers, IV and ICV)");
-  // The largest plaintext (chunk | padding | pad length) that fits, in whole
-  // blocks; one octet of it is the Pad Length.
-  std::size_t room = (max_datagram - overhead) / encr.block_size * encr.block_size;
-  if (room < 2)
-    return sk_error("SKF payload", "a datagram of " + std::to_string(max_datagram) + " bytes is too small to fragment");
-  std::size_t chunk = room - 1;
-  std::size_t total = inner.empty() ? 1 : (inner.size() + chunk - 1) / chunk;
-  // RFC 7383 2.5: Fragment Number and Total Fragments are 16 bits.
-  if (total > 0xffff)
-    return sk_error("SKF payload", std::to_string(total) + " fragments needed, more than Total Fragments can hold");
+namespace {
+
+core::Result<std::vector<Bytes>> run_fragments(const SkContext& ctx, codec::Message& m, PayloadType first_inner,
+                                               BytesView inner, const FragmentPlan& plan) {
   std::vector<Bytes> out;
-  out.reserve(total);
-  for (std::size_t i = 0; i < total; ++i) {
+  out.reserve(plan.total);
+  for (std::size_t i = 0; i < plan.total; ++i) {
     auto* skf = m.payloads.back().as<SkfPayload>();
     skf->fragment_number = static_cast<uint16_t>(i + 1);
-    skf->total_fragments = static_cast<uint16_t>(total);
-    std::size_t off = i * chunk;
-    BytesView piece = inner.subspan(std::min(off, inner.size()), std::min(chunk, inner.size() - std::min(off, inner.size())));
+    skf->total_fragments = static_cast<uint16_t>(plan.total);
+    std::size_t off = std::min(i * plan.chunk, inner.size());
+    BytesView piece = inner.subspan(off, std::min(plan.chunk, inner.size() - off));
     // RFC 7383 2.5: only the first fragment names the first inner payload.
-    auto wire = protect(suite, keys, m, i == 0 ? first_inner : PayloadType::NONE, piece);
+    auto wire = protect(ctx, m, i == 0 ? first_inner : PayloadType::NONE, piece);
     if (!wire) return wire.error();
     out.push_back(std::move(wire).value());
   }
   return out;
+}
+
+}  // namespace
+
+core::Result<std::vector<Bytes>> protect_fragments(const KeySuite& suite, const SkKeys& keys, codec::Message m,
+                                                   PayloadType first_inner, BytesView inner,
+                                                   std::size_t max_datagram) {
+  auto plan = plan_fragments(suite, m, inner, max_datagram);
+  if (!plan) return plan.error();
+  if (auto s = check_keys(suite, keys, "SKF payload"); !s) return s.error();
+  auto ctx = SkContext::create(suite, keys);
+  if (!ctx) return ctx.error();
+  return run_fragments(*ctx, m, first_inner, inner, *plan);
+}
+
+core::Result<std::vector<Bytes>> protect_fragments(const SkContext& ctx, codec::Message m, PayloadType first_inner,
+                                                   BytesView inner, std::size_t max_datagram) {
+  auto plan = plan_fragments(ctx.suite(), m, inner, max_datagram);
+  if (!plan) return plan.error();
+  return run_fragments(ctx, m, first_inner, inner, *plan);
 }
 
 core::Result<FragmentReassembler::State> FragmentReassembler::add(uint16_t number, uint16_t total,

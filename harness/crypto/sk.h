@@ -38,6 +38,28 @@ struct SkKeys {
 // the shared captures: the original responder's messages use SK_er/SK_ar).
 SkKeys keys_for(const IkeSaKeys& keys, bool initiator_flag);
 
+// One direction's SK_e and SK_a keyed once (KeyedCipher, KeyedMac), for an SA
+// that protects or checks many messages. The protect/unprotect overloads that
+// take it give the same bytes and errors as those taking suite and keys; those
+// build a context per call. Not for use by two threads at once.
+class SkContext {
+ public:
+  // Errors: key sizes that do not fit the suite, a cipher or MAC OpenSSL lacks.
+  static core::Result<SkContext> create(const KeySuite& suite, const SkKeys& keys);
+
+  const KeySuite& suite() const { return suite_; }
+  const KeyedCipher& cipher() const { return cipher_; }
+  // Null for AEAD suites.
+  const KeyedMac* mac() const { return mac_ ? &*mac_ : nullptr; }
+
+ private:
+  SkContext(KeySuite suite, KeyedCipher cipher, std::optional<KeyedMac> mac)
+      : suite_(std::move(suite)), cipher_(std::move(cipher)), mac_(std::move(mac)) {}
+  KeySuite suite_;
+  KeyedCipher cipher_;
+  std::optional<KeyedMac> mac_;
+};
+
 struct ProtectFaults {
   std::optional<Bytes> iv;                // use this IV instead of a random one (IV size of the cipher)
   std::optional<Bytes> padding;           // these padding bytes (any length)
@@ -53,6 +75,8 @@ struct ProtectFaults {
 // payload is not SK/SKF, wrong key sizes.
 core::Result<Bytes> protect(const KeySuite& suite, const SkKeys& keys, codec::Message m, codec::PayloadType first_inner,
                             BytesView inner, const ProtectFaults& faults = {});
+core::Result<Bytes> protect(const SkContext& ctx, codec::Message m, codec::PayloadType first_inner, BytesView inner,
+                            const ProtectFaults& faults = {});
 
 struct Unprotected {
   codec::PayloadType first_inner = codec::PayloadType::NONE;
@@ -68,6 +92,7 @@ struct Unprotected {
 // Errors: "ICV mismatch", encrypted data shorter than IV + ICV, a ciphertext
 // that is not a whole number of blocks, a pad length beyond the plaintext.
 core::Result<Unprotected> unprotect(const KeySuite& suite, const SkKeys& keys, const codec::Message& m, BytesView wire);
+core::Result<Unprotected> unprotect(const SkContext& ctx, const codec::Message& m, BytesView wire);
 
 // RFC 7383: splits `inner` into fragments whose datagrams (IKE header
 // included) fit `max_datagram` bytes, each protected on its own as SKF
@@ -75,6 +100,9 @@ core::Result<Unprotected> unprotect(const KeySuite& suite, const SkKeys& keys, c
 // and any payloads before SKF; its last payload, when SK or SKF, is replaced
 // per fragment (otherwise the SKF is appended).
 core::Result<std::vector<Bytes>> protect_fragments(const KeySuite& suite, const SkKeys& keys, codec::Message m,
+                                                   codec::PayloadType first_inner, BytesView inner,
+                                                   std::size_t max_datagram);
+core::Result<std::vector<Bytes>> protect_fragments(const SkContext& ctx, codec::Message m,
                                                    codec::PayloadType first_inner, BytesView inner,
                                                    std::size_t max_datagram);
 

@@ -242,6 +242,110 @@ TEST(Cipher, WrongKindAndSizesAreErrors) {
   EXPECT_FALSE(aead_open(*gcm, Bytes(20), Bytes(8), {}, Bytes(15)).ok());
 }
 
+// The keyed objects against the per-call functions: every cipher and key
+// size, one object for 100 messages of changing IV, AAD and length, in both
+// directions alternately (CBC decryption has its own key schedule), and a
+// failed open in the middle must not disturb the messages after it.
+TEST(KeyedCipher, MatchesPerCallForEveryCipherOver100Messages) {
+  const std::pair<EncrId, std::optional<uint16_t>> ciphers[] = {
+      {EncrId::ENCR_AES_CBC, 128},     {EncrId::ENCR_AES_CBC, 192},     {EncrId::ENCR_AES_CBC, 256},
+      {EncrId::ENCR_AES_CTR, 128},     {EncrId::ENCR_AES_CTR, 192},     {EncrId::ENCR_AES_CTR, 256},
+      {EncrId::ENCR_3DES, {}},         {EncrId::ENCR_NULL, {}},         {EncrId::ENCR_AES_GCM_8, 128},
+      {EncrId::ENCR_AES_GCM_12, 192},  {EncrId::ENCR_AES_GCM_16, 128},  {EncrId::ENCR_AES_GCM_16, 192},
+      {EncrId::ENCR_AES_GCM_16, 256},  {EncrId::ENCR_AES_CCM_8, 128},   {EncrId::ENCR_AES_CCM_12, 192},
+      {EncrId::ENCR_AES_CCM_16, 256},  {EncrId::ENCR_CHACHA20_POLY1305, {}}};
+  for (const auto& [id, bits] : ciphers) {
+    auto e = encr_info(id, bits);
+    ASSERT_TRUE(e.ok()) << e.error().to_string();
+    SCOPED_TRACE(e->name);
+    Bytes key(e->keymat_size());
+    random_bytes(key.data(), key.size());
+    auto k = KeyedCipher::create(*e, key);
+    ASSERT_TRUE(k.ok()) << k.error().to_string();
+    EXPECT_EQ(k->info().name, e->name);
+    for (std::size_t i = 0; i < 100; ++i) {
+      Bytes iv(e->iv_size), aad(i % 40), pt((i % 9) * e->block_size * (e->aead ? 7 : 1));
+      random_bytes(iv.data(), iv.size());
+      random_bytes(aad.data(), aad.size());
+      random_bytes(pt.data(), pt.size());
+      if (e->aead) {
+        auto want = aead_seal(*e, key, iv, aad, pt);
+        auto got = k->seal(iv, aad, pt);
+        ASSERT_TRUE(want.ok() && got.ok());
+        ASSERT_EQ(X(*got), X(*want)) << "message " << i;
+        auto back = k->open(iv, aad, *got);
+        ASSERT_TRUE(back.ok()) << back.error().to_string();
+        EXPECT_EQ(*back, pt);
+        if (i % 10 == 3) {
+          Bytes bad = *got;
+          bad.back() ^= 0x80;
+          auto refused = k->open(iv, aad, bad);
+          ASSERT_FALSE(refused.ok());
+          EXPECT_EQ(refused.error().reason, "ICV mismatch");
+        }
+      } else {
+        auto want = encrypt(*e, key, iv, pt);
+        auto got = k->encrypt(iv, pt);
+        ASSERT_TRUE(want.ok() && got.ok());
+        ASSERT_EQ(X(*got), X(*want)) << "message " << i;
+        auto back = k->decrypt(iv, *got);
+        ASSERT_TRUE(back.ok());
+        EXPECT_EQ(*back, pt);
+        EXPECT_EQ(X(*decrypt(*e, key, iv, *got)), X(pt));
+      }
+    }
+  }
+}
+
+TEST(KeyedCipher, ErrorsMatchThePerCallFunctions) {
+  auto gcm = encr_info(EncrId::ENCR_AES_GCM_16, 128);
+  auto cbc = encr_info(EncrId::ENCR_AES_CBC, 128);
+  auto short_key = KeyedCipher::create(*gcm, Bytes(16));
+  ASSERT_FALSE(short_key.ok());
+  EXPECT_NE(short_key.error().reason.find("needs 20 bytes of SK_e"), std::string::npos);
+  auto g = KeyedCipher::create(*gcm, Bytes(20));
+  auto c = KeyedCipher::create(*cbc, Bytes(16));
+  ASSERT_TRUE(g.ok() && c.ok());
+  EXPECT_FALSE(g->encrypt(Bytes(8), Bytes(16)).ok());
+  EXPECT_FALSE(c->seal(Bytes(16), {}, Bytes(16)).ok());
+  EXPECT_FALSE(g->seal(Bytes(7), {}, Bytes(16)).ok());
+  EXPECT_FALSE(g->open(Bytes(8), {}, Bytes(15)).ok());
+  EXPECT_FALSE(c->encrypt(Bytes(16), Bytes(15)).ok());
+  EXPECT_FALSE(c->decrypt(Bytes(15), Bytes(16)).ok());
+  // A moved-to object carries on with the same key.
+  KeyedCipher moved = std::move(*g);
+  EXPECT_EQ(X(*moved.seal(Bytes(8), {}, Bytes(16))), X(*aead_seal(*gcm, Bytes(20), Bytes(8), {}, Bytes(16))));
+}
+
+// Every integrity algorithm, 100 messages of changing length (empty, partial
+// and whole blocks) on one keyed object.
+TEST(KeyedMac, MatchesIntegMacForEveryAlgorithmOver100Messages) {
+  for (IntegId id : {IntegId::AUTH_HMAC_MD5_96, IntegId::AUTH_HMAC_SHA1_96, IntegId::AUTH_HMAC_SHA1_160,
+                     IntegId::AUTH_HMAC_SHA2_256_128, IntegId::AUTH_HMAC_SHA2_384_192,
+                     IntegId::AUTH_HMAC_SHA2_512_256, IntegId::AUTH_AES_XCBC_96, IntegId::AUTH_AES_CMAC_96}) {
+    auto info = integ_info(id);
+    ASSERT_TRUE(info.ok());
+    SCOPED_TRACE(info->name);
+    Bytes key(info->key_size);
+    random_bytes(key.data(), key.size());
+    auto k = KeyedMac::create(*info, key);
+    ASSERT_TRUE(k.ok()) << k.error().to_string();
+    for (std::size_t i = 0; i < 100; ++i) {
+      Bytes data(i * 7 % 300);
+      random_bytes(data.data(), data.size());
+      auto want = integ_mac(*info, key, data);
+      auto got = k->mac(data);
+      ASSERT_TRUE(want.ok() && got.ok());
+      ASSERT_EQ(X(*got), X(*want)) << "message " << i;
+      EXPECT_EQ(got->size(), info->icv_size);
+    }
+  }
+  auto sha = integ_info(IntegId::AUTH_HMAC_SHA2_256_128);
+  auto wrong = KeyedMac::create(*sha, Bytes(31));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.error().reason.find("needs a key of 32 bytes"), std::string::npos);
+}
+
 TEST(Cipher, RandomBytesDiffer) {
   Bytes a(32), b(32);
   random_bytes(a.data(), a.size());
