@@ -10,7 +10,12 @@ std::string ossl_reason() {
   std::string r;
   if (e) {
     const char* s = ERR_reason_error_string(e);
-    r = s ? s : ("error " + std::to_string(e));
+    if (s) {
+      r = s;
+    } else {
+      r = "error ";  // appended, not operator+: GCC 12 warns falsely (-Wrestrict)
+      r.append(std::to_string(e));
+    }
   }
   ERR_clear_error();
   return r.empty() ? "unknown OpenSSL error" : r;
