@@ -97,14 +97,19 @@ core::Result<IkeSaKeys> derive_ike_sa_keys(const KeySuite& suite, BytesView skey
   return k;
 }
 
+// g^ir | Ni | Nr as key material (the shared secret makes it one).
+static Secret secret_concat(BytesView a, BytesView b, BytesView c) {
+  Secret out(a.size() + b.size() + c.size());
+  uint8_t* p = out.data();
+  for (BytesView part : {a, b, c})
+    if (!part.empty()) p = std::copy(part.begin(), part.end(), p);
+  return out;
+}
+
 core::Result<Secret> skeyseed_rekey(PrfId old_prf, BytesView old_sk_d, BytesView g_ir_new, BytesView ni,
                                     BytesView nr) {
   // RFC 7296 2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr).
-  Secret data(g_ir_new.size() + ni.size() + nr.size());
-  uint8_t* p = data.data();
-  if (!g_ir_new.empty()) p = std::copy(g_ir_new.begin(), g_ir_new.end(), p);
-  if (!ni.empty()) p = std::copy(ni.begin(), ni.end(), p);
-  if (!nr.empty()) std::copy(nr.begin(), nr.end(), p);
+  Secret data = secret_concat(g_ir_new, ni, nr);
   return prf(old_prf, old_sk_d, data.view());
 }
 
@@ -115,11 +120,7 @@ core::Result<ChildSaKeys> derive_child_sa_keys(PrfId prf_id, BytesView sk_d, con
   std::size_t e = encr.keymat_size();
   std::size_t a = encr.aead || !integ ? 0 : integ->key_size;
   // RFC 7296 2.17: KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr).
-  Secret seed(g_ir_new.size() + ni.size() + nr.size());
-  uint8_t* p = seed.data();
-  if (!g_ir_new.empty()) p = std::copy(g_ir_new.begin(), g_ir_new.end(), p);
-  if (!ni.empty()) p = std::copy(ni.begin(), ni.end(), p);
-  if (!nr.empty()) std::copy(nr.begin(), nr.end(), p);
+  Secret seed = secret_concat(g_ir_new, ni, nr);
   auto km = prf_plus(prf_id, sk_d, seed.view(), 2 * e + 2 * a);
   if (!km) return km.error();
   // Encryption before integrity, initiator-to-responder first (RFC 7296 2.17).
