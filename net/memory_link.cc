@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "net/memory_link.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+namespace ikeh::net {
+
+MemoryLink::MemoryLink(core::VirtualClock& clock, std::vector<FaultRule> rules, uint64_t seed,
+                       core::Duration latency)
+    : clock_(clock), faults_(std::move(rules), seed), latency_(latency) {}
+
+MemoryLink::~MemoryLink() {
+  // The timers capture `this`; none may fire after the link is gone.
+  for (auto id : pending_) clock_.cancel(id);
+}
+
+void MemoryLink::set_receiver(Side side, Receiver receiver) { receiver_[index(side)] = std::move(receiver); }
+
+void MemoryLink::send(Side from, core::BytesView datagram, bool non_esp_marker) {
+  Direction dir = direction_from(from);
+  records_.push_back({LinkRecord::Event::Sent, clock_.now(), dir, faults_.offered(dir) + 1, non_esp_marker,
+                      core::Bytes(datagram.begin(), datagram.end())});
+  schedule(dir, faults_.apply(dir, datagram, non_esp_marker));
+}
+
+void MemoryLink::flush_held() {
+  for (Direction dir : {Direction::InitiatorToResponder, Direction::ResponderToInitiator})
+    schedule(dir, faults_.flush(dir));
+}
+
+void MemoryLink::schedule(Direction direction, std::vector<Delivery> deliveries) {
+  for (Delivery& d : deliveries) {
+    core::Duration after = std::max(latency_ + d.delay, core::Duration{0});
+    // The id is only known once scheduled; the callback reads it through a
+    // shared slot to drop itself from pending_.
+    auto id_slot = std::make_shared<core::VirtualClock::TimerId>(0);
+    auto id = clock_.schedule_after(after, [this, direction, id_slot, d = std::move(d)]() mutable {
+      pending_.erase(*id_slot);
+      deliver(direction, std::move(d));
+    });
+    *id_slot = id;
+    pending_.insert(id);
+  }
+}
+
+void MemoryLink::deliver(Direction direction, Delivery delivery) {
+  Side to = direction == Direction::InitiatorToResponder ? Side::Responder : Side::Initiator;
+  records_.push_back({LinkRecord::Event::Delivered, clock_.now(), direction, delivery.packet_index,
+                      delivery.non_esp_marker, delivery.datagram});
+  LinkDatagram dg{std::move(delivery.datagram), delivery.non_esp_marker, delivery.packet_index, clock_.now()};
+  if (receiver_[index(to)]) {
+    receiver_[index(to)](dg);
+  } else {
+    queue_[index(to)].push_back(std::move(dg));
+  }
+}
+
+std::optional<LinkDatagram> MemoryLink::poll(Side side) {
+  auto& q = queue_[index(side)];
+  if (q.empty()) return std::nullopt;
+  LinkDatagram dg = std::move(q.front());
+  q.pop_front();
+  return dg;
+}
+
+}  // namespace ikeh::net
