@@ -25,10 +25,8 @@ using codec::SaPayload;
 using codec::TrafficSelector;
 using codec::TsPayload;
 
-constexpr uint16_t kNotifyInvalidSyntax = 7;
-constexpr uint16_t kNotifyAuthenticationFailed = 24;
-// RFC 7296 3.10.1: types below 16384 are errors.
-constexpr uint16_t kFirstStatusNotify = 16384;
+constexpr uint16_t kNotifyInvalidSyntax = static_cast<uint16_t>(NotifyType::INVALID_SYNTAX);
+constexpr uint16_t kNotifyAuthenticationFailed = static_cast<uint16_t>(NotifyType::AUTHENTICATION_FAILED);
 constexpr uint32_t kMessageId = 1;
 
 core::Error fail(std::string where, std::string reason, uint16_t notify = 0) {
@@ -70,7 +68,7 @@ const NotifyPayload* find_notify(const std::vector<Payload>& inner, NotifyType t
 const NotifyPayload* first_error_notify(const std::vector<Payload>& inner) {
   for (const auto& p : inner) {
     const auto* n = p.as<NotifyPayload>();
-    if (p.type == PayloadType::N && n && static_cast<uint16_t>(n->type) < kFirstStatusNotify) return n;
+    if (p.type == PayloadType::N && n && codec::is_error(n->type)) return n;  // RFC 7296 3.10.1
   }
   return nullptr;
 }
