@@ -3,6 +3,14 @@
 
 namespace ikeh::core {
 
+Error make_error(std::string where, std::string reason, uint16_t notify) {
+  Error e;
+  e.where = std::move(where);
+  e.reason = std::move(reason);
+  e.notify = notify;
+  return e;
+}
+
 std::string Error::to_string() const {
   std::string s = where;
   if (has_offset) {

@@ -26,6 +26,10 @@ struct Error {
   std::string to_string() const;
 };
 
+// An Error without an offset: where it happened, why, and the notify a
+// responder would send (0: none).
+Error make_error(std::string where, std::string reason, uint16_t notify = 0);
+
 // Value or Error, in the spirit of std::expected (C++23). Never throws: value()
 // on an error is a programming mistake checked by assert in debug builds.
 template <class T>

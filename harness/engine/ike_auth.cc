@@ -29,13 +29,7 @@ constexpr uint16_t kNotifyInvalidSyntax = static_cast<uint16_t>(NotifyType::INVA
 constexpr uint16_t kNotifyAuthenticationFailed = static_cast<uint16_t>(NotifyType::AUTHENTICATION_FAILED);
 constexpr uint32_t kMessageId = 1;
 
-core::Error fail(std::string where, std::string reason, uint16_t notify = 0) {
-  core::Error e;
-  e.where = std::move(where);
-  e.reason = std::move(reason);
-  e.notify = notify;
-  return e;
-}
+using core::make_error;
 
 // A Child SA SPI of 4 bytes outside 0..255 (RFC 4303 2.1 reserves them).
 Bytes draw_child_spi(const RandomSource& random) {
@@ -84,8 +78,8 @@ Payload ts_payload(PayloadType type, const std::vector<TrafficSelector>& selecto
 core::Result<std::vector<Payload>> open_inner(const Message& m, BytesView wire, const IkeSaInitResult& sa,
                                               bool sender_is_initiator) {
   if (m.payloads.empty() || m.payloads.back().type != PayloadType::SK)
-    return fail("IKE_AUTH", "the last payload is not SK", kNotifyInvalidSyntax);
-  if (!sa.selection.key_suite) return fail("IKE_AUTH", "the IKE SA has no key suite");
+    return make_error("IKE_AUTH", "the last payload is not SK", kNotifyInvalidSyntax);
+  if (!sa.selection.key_suite) return make_error("IKE_AUTH", "the IKE SA has no key suite");
   auto ctx = crypto::SkContext::create(*sa.selection.key_suite, crypto::keys_for(sa.keys, sender_is_initiator));
   if (!ctx) return ctx.error();
   auto plain = crypto::unprotect(*ctx, m, wire);
@@ -102,7 +96,7 @@ core::Result<std::vector<Payload>> open_inner(const Message& m, BytesView wire, 
 // with system_random() it is as unpredictable as protect()'s own draw.
 core::Result<Bytes> seal(const IkeSaInitResult& sa, bool initiator, const std::vector<Payload>& inner,
                          const RandomSource& random) {
-  if (!sa.selection.key_suite) return fail("IKE_AUTH", "the IKE SA has no key suite");
+  if (!sa.selection.key_suite) return make_error("IKE_AUTH", "the IKE SA has no key suite");
   auto ctx = crypto::SkContext::create(*sa.selection.key_suite, crypto::keys_for(sa.keys, initiator));
   if (!ctx) return ctx.error();
   PayloadType first = PayloadType::NONE;
@@ -131,7 +125,7 @@ core::Result<Bytes> compute_auth(const IkeSaInitResult& sa, bool initiator, cons
 core::Status check_auth(const IkeSaInitResult& sa, bool signer_is_initiator, const crypto::Secret& psk,
                         const IdPayload& id, const AuthPayload& auth) {
   if (auth.method != codec::AuthMethod::SHARED_KEY_MIC)
-    return fail("AUTH payload", "auth method is not SHARED_KEY_MIC", kNotifyAuthenticationFailed);
+    return make_error("AUTH payload", "auth method is not SHARED_KEY_MIC", kNotifyAuthenticationFailed);
   PrfId prf = sa.selection.suite.prf;
   auto octets = crypto::signed_octets(prf, signer_is_initiator ? sa.request : sa.response,
                                       signer_is_initiator ? sa.nr : sa.ni,
@@ -142,7 +136,7 @@ core::Status check_auth(const IkeSaInitResult& sa, bool signer_is_initiator, con
 }
 
 core::Result<crypto::ChildSaKeys> child_keys(const IkeSaInitResult& sa, const Selection& sel) {
-  if (!sel.encr) return fail("SA payload", "the Child SA selection has no encryption transform");
+  if (!sel.encr) return make_error("SA payload", "the Child SA selection has no encryption transform");
   return crypto::derive_child_sa_keys(sa.selection.suite.prf, sa.keys.sk_d.view(), *sel.encr, sel.integ, sa.ni,
                                       sa.nr);
 }
@@ -226,10 +220,10 @@ IkeAuthInitiator::IkeAuthInitiator(IkeSaInitResult sa, IkeAuthInitiatorConfig co
     : sa_(std::move(sa)), config_(std::move(config)), random_(std::move(random)) {}
 
 core::Result<Bytes> IkeAuthInitiator::build_request() {
-  if (!request_.empty()) return fail("IKE_AUTH", "build_request() called twice");
-  if (config_.child_policy.protocol != ProtocolId::ESP) return fail("child policy", "protocol is not ESP");
+  if (!request_.empty()) return make_error("IKE_AUTH", "build_request() called twice");
+  if (config_.child_policy.protocol != ProtocolId::ESP) return make_error("child policy", "protocol is not ESP");
   if (auto st = validate(config_.child_policy); !st) return st.error();
-  if (config_.tsi.empty() || config_.tsr.empty()) return fail("TS", "TSi and TSr need at least one selector");
+  if (config_.tsi.empty() || config_.tsr.empty()) return make_error("TS", "TSi and TSr need at least one selector");
   auto auth = compute_auth(sa_, true, config_.psk, config_.idi);
   if (!auth) return auth.error();
   spi_ = draw_child_spi(random_);
@@ -257,14 +251,14 @@ core::Result<Bytes> IkeAuthInitiator::build_request() {
 }
 
 core::Result<IkeAuthResult> IkeAuthInitiator::process_response(BytesView response) {
-  if (request_.empty()) return fail("IKE_AUTH", "process_response() before build_request()");
+  if (request_.empty()) return make_error("IKE_AUTH", "process_response() before build_request()");
   auto decoded = codec::decode_message(response);
   if (!decoded) return decoded.error();
   const Message& m = *decoded;
   const auto& h = m.header;
   if (h.exchange_type != codec::ExchangeType::IKE_AUTH || !h.is_response() || h.is_initiator() ||
       h.message_id != kMessageId || h.spi_i != sa_.spi_i || h.spi_r != sa_.spi_r)
-    return fail("IKE header", "not the IKE_AUTH response for our SPIs with Message ID 1 (R set, I clear)");
+    return make_error("IKE header", "not the IKE_AUTH response for our SPIs with Message ID 1 (R set, I clear)");
   if (auto st = codec::verify_message(m); !st) return st.error();
   auto inner = open_inner(m, response, sa_, false);
   if (!inner) return inner.error();
@@ -281,8 +275,8 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_response(BytesView respons
   const auto* auth = auth_p ? auth_p->as<AuthPayload>() : nullptr;
   if (!idr || !auth) {
     if (const auto* err = first_error_notify(*inner))
-      return fail("IKE_AUTH response", "error notify without AUTH", static_cast<uint16_t>(err->type));
-    return fail("IKE_AUTH response", "missing IDr or AUTH", kNotifyInvalidSyntax);
+      return make_error("IKE_AUTH response", "error notify without AUTH", static_cast<uint16_t>(err->type));
+    return make_error("IKE_AUTH response", "missing IDr or AUTH", kNotifyInvalidSyntax);
   }
   // RFC 7296 2.21.2: an invalid responder AUTH fails the IKE SA.
   if (auto st = check_auth(sa_, false, config_.psk, *idr, *auth); !st) return st.error();
@@ -303,7 +297,7 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_response(BytesView respons
   const auto* sa = sa_p ? sa_p->as<SaPayload>() : nullptr;
   const auto* tsi = tsi_p ? tsi_p->as<TsPayload>() : nullptr;
   const auto* tsr = tsr_p ? tsr_p->as<TsPayload>() : nullptr;
-  if (!sa || !tsi || !tsr) return fail("IKE_AUTH response", "missing SA, TSi or TSr for the Child SA");
+  if (!sa || !tsi || !tsr) return make_error("IKE_AUTH response", "missing SA, TSi or TSr for the Child SA");
   auto sel = check_response(offered_, *sa);
   if (!sel) return sel.error();
   // RFC 7296 2.9: the responder may narrow but never widen the offer.
@@ -314,7 +308,7 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_response(BytesView respons
     });
   };
   if (!within(tsi->selectors, config_.tsi) || !within(tsr->selectors, config_.tsr))
-    return fail("TS payload", "the responder's selectors are not within the offer");
+    return make_error("TS payload", "the responder's selectors are not within the offer");
   auto keys = child_keys(sa_, *sel);
   if (!keys) return keys.error();
   ChildSa child;
@@ -340,7 +334,7 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_request(BytesView r
   const auto& h = m.header;
   if (h.exchange_type != codec::ExchangeType::IKE_AUTH || h.is_response() || !h.is_initiator() ||
       h.message_id != kMessageId || h.spi_i != sa_.spi_i || h.spi_r != sa_.spi_r)
-    return fail("IKE header", "not the IKE_AUTH request for our SPIs with Message ID 1 (I set, R clear)");
+    return make_error("IKE header", "not the IKE_AUTH request for our SPIs with Message ID 1 (I set, R clear)");
   if (auto st = codec::verify_message(m); !st) return st.error();
   auto inner = open_inner(m, request, sa_, true);
   if (!inner) return inner.error();
@@ -349,7 +343,7 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_request(BytesView r
   const auto* auth_p = find_inner(*inner, PayloadType::AUTH);
   const auto* idi = idi_p ? idi_p->as<IdPayload>() : nullptr;
   const auto* auth = auth_p ? auth_p->as<AuthPayload>() : nullptr;
-  if (!idi || !auth) return fail("IKE_AUTH request", "missing IDi or AUTH", kNotifyInvalidSyntax);
+  if (!idi || !auth) return make_error("IKE_AUTH request", "missing IDi or AUTH", kNotifyInvalidSyntax);
 
   IkeAuthResponderStep step;
   step.result.peer_id = *idi;
@@ -373,7 +367,7 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_request(BytesView r
   const auto* tsr = tsr_p ? tsr_p->as<TsPayload>() : nullptr;
   bool wants_child = peer_sa || tsi || tsr;
   if (wants_child && (!peer_sa || !tsi || !tsr))
-    return fail("IKE_AUTH request", "SA, TSi and TSr must come together", kNotifyInvalidSyntax);
+    return make_error("IKE_AUTH request", "SA, TSi and TSr must come together", kNotifyInvalidSyntax);
 
   auto auth_data = compute_auth(sa_, false, *psk, config_.idr);
   if (!auth_data) return auth_data.error();

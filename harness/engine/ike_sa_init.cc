@@ -32,13 +32,7 @@ constexpr std::size_t kMaxCookie = 64;
 // negligible probability per draw.
 constexpr int kMaxPrivateDraws = 64;
 
-core::Error fail(std::string where, std::string reason, uint16_t notify = 0) {
-  core::Error e;
-  e.where = std::move(where);
-  e.reason = std::move(reason);
-  e.notify = notify;
-  return e;
-}
+using core::make_error;
 
 void put_be(Bytes& out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
@@ -69,7 +63,7 @@ uint64_t draw_spi(const RandomSource& random) {
 core::Result<crypto::KeyExchange> draw_key_exchange(const RandomSource& random, DhGroup group) {
   auto info = crypto::dh_group_info(group);
   if (!info) return info.error();
-  core::Error last = fail("KE", "no private value drawn");
+  core::Error last = make_error("KE", "no private value drawn");
   for (int i = 0; i < kMaxPrivateDraws; ++i) {
     crypto::Secret priv(draw(random, info->private_size));
     auto ke = crypto::KeyExchange::from_private(group, priv.view());
@@ -136,9 +130,9 @@ core::Status check_nat_detection(const Message& m, uint64_t spi_i, uint64_t spi_
 core::Status check_nonce(const Message& m, const char* name) {
   const auto* p = m.find(PayloadType::NONCE);
   const auto* n = p ? p->as<codec::NoncePayload>() : nullptr;
-  if (!n) return fail(name, "missing", kNotifyInvalidSyntax);
+  if (!n) return make_error(name, "missing", kNotifyInvalidSyntax);
   if (n->data.size() < kMinNonce || n->data.size() > kMaxNonce)
-    return fail(name, std::to_string(n->data.size()) + " bytes, RFC 7296 2.10 allows 16 to 256",
+    return make_error(name, std::to_string(n->data.size()) + " bytes, RFC 7296 2.10 allows 16 to 256",
                 kNotifyInvalidSyntax);
   return {};
 }
@@ -147,7 +141,7 @@ const Bytes& nonce_of(const Message& m) { return m.find(PayloadType::NONCE)->as<
 
 // SKEYSEED and SK_* (RFC 7296 2.14) into result.
 core::Status derive_keys(const Selection& selection, const crypto::Secret& g_ir, IkeSaInitResult& result) {
-  if (!selection.key_suite) return fail("SA payload", "the selection has no IKE key suite");
+  if (!selection.key_suite) return make_error("SA payload", "the selection has no IKE key suite");
   auto seed = crypto::skeyseed(selection.suite.prf, result.ni, result.nr, g_ir.view());
   if (!seed) return seed.error();
   auto keys = crypto::derive_ike_sa_keys(*selection.key_suite, seed->view(), result.ni, result.nr, result.spi_i,
@@ -170,7 +164,7 @@ RandomSource system_random() {
 
 core::Result<Bytes> nat_detection_hash(uint64_t spi_i, uint64_t spi_r, const Endpoint& endpoint) {
   if (endpoint.address.size() != 4 && endpoint.address.size() != 16)
-    return fail("NAT detection", "address of " + std::to_string(endpoint.address.size()) +
+    return make_error("NAT detection", "address of " + std::to_string(endpoint.address.size()) +
                                      " bytes, expected 4 (IPv4) or 16 (IPv6)");
   Bytes input;
   put_be(input, spi_i, 8);
@@ -217,10 +211,10 @@ core::Result<Bytes> IkeSaInitInitiator::encode_request() {
 
 core::Result<Bytes> IkeSaInitInitiator::build_request() {
   if (config_.policy.protocol != ProtocolId::IKE || config_.policy.suites.empty())
-    return fail("IKE_SA_INIT", "the policy must be an IKE policy with at least one suite");
+    return make_error("IKE_SA_INIT", "the policy must be an IKE policy with at least one suite");
   if (auto st = validate(config_.policy); !st) return st.error();
   if (config_.nonce_size < kMinNonce || config_.nonce_size > kMaxNonce)
-    return fail("IKE_SA_INIT", "nonce size " + std::to_string(config_.nonce_size) + " outside 16..256 (RFC 7296 2.10)");
+    return make_error("IKE_SA_INIT", "nonce size " + std::to_string(config_.nonce_size) + " outside 16..256 (RFC 7296 2.10)");
   spi_i_ = draw_spi(random_);
   ni_ = draw(random_, config_.nonce_size);
   if (auto st = new_key_exchange(config_.policy.suites.front().dh); !st) return st.error();
@@ -229,21 +223,21 @@ core::Result<Bytes> IkeSaInitInitiator::build_request() {
 }
 
 core::Result<InitiatorStep> IkeSaInitInitiator::process_response(BytesView response) {
-  if (!ke_) return fail("IKE_SA_INIT", "process_response() before build_request()");
-  if (result_) return fail("IKE_SA_INIT", "the exchange is already established");
+  if (!ke_) return make_error("IKE_SA_INIT", "process_response() before build_request()");
+  if (result_) return make_error("IKE_SA_INIT", "the exchange is already established");
   auto decoded = codec::decode_message(response);
   if (!decoded) return decoded.error();
   const Message& m = *decoded;
   const auto& h = m.header;
   if (h.exchange_type != codec::ExchangeType::IKE_SA_INIT || !h.is_response() || h.is_initiator() ||
       h.message_id != 0 || h.spi_i != spi_i_)
-    return fail("IKE header", "not the IKE_SA_INIT response to our SPIi with Message ID 0 (R set, I clear)");
+    return make_error("IKE header", "not the IKE_SA_INIT response to our SPIi with Message ID 0 (R set, I clear)");
   if (auto st = codec::verify_message(m); !st) return st.error();
 
   if (const auto* cookie = m.find_notify(NotifyType::COOKIE)) {
     if (cookie->data.empty() || cookie->data.size() > kMaxCookie)
-      return fail("N(COOKIE)", std::to_string(cookie->data.size()) + " bytes, RFC 7296 3.10.1 allows 1 to 64");
-    if (++retries_ > kMaxRetries) return fail("IKE_SA_INIT", "too many retries");
+      return make_error("N(COOKIE)", std::to_string(cookie->data.size()) + " bytes, RFC 7296 3.10.1 allows 1 to 64");
+    if (++retries_ > kMaxRetries) return make_error("IKE_SA_INIT", "too many retries");
     cookie_ = cookie->data;
     auto req = encode_request();
     if (!req) return req.error();
@@ -251,16 +245,16 @@ core::Result<InitiatorStep> IkeSaInitInitiator::process_response(BytesView respo
   }
   if (const auto* invalid_ke = m.find_notify(NotifyType::INVALID_KE_PAYLOAD)) {
     if (invalid_ke->data.size() != 2)
-      return fail("N(INVALID_KE_PAYLOAD)", "data of " + std::to_string(invalid_ke->data.size()) +
+      return make_error("N(INVALID_KE_PAYLOAD)", "data of " + std::to_string(invalid_ke->data.size()) +
                                                " bytes, RFC 7296 3.10.1 requires the 2-byte group");
     auto group = static_cast<DhGroup>(invalid_ke->data[0] << 8 | invalid_ke->data[1]);
     // Only a group we offered, and not the one we already sent: anything
     // else is a responder error or an attack on the unauthenticated refusal.
     if (!policy_offers_group(config_.policy, group) || group == ke_->group())
-      return fail("N(INVALID_KE_PAYLOAD)",
+      return make_error("N(INVALID_KE_PAYLOAD)",
                   "group " + std::to_string(static_cast<uint16_t>(group)) + " is not an acceptable retry group",
                   kNotifyInvalidSyntax);
-    if (++retries_ > kMaxRetries) return fail("IKE_SA_INIT", "too many retries");
+    if (++retries_ > kMaxRetries) return make_error("IKE_SA_INIT", "too many retries");
     if (auto st = new_key_exchange(group); !st) return st.error();
     auto req = encode_request();
     if (!req) return req.error();
@@ -270,24 +264,24 @@ core::Result<InitiatorStep> IkeSaInitInitiator::process_response(BytesView respo
   for (const auto& p : m.payloads) {
     const auto* n = p.as<NotifyPayload>();
     if (p.type == PayloadType::N && n && codec::is_error(n->type))
-      return fail("IKE_SA_INIT response", "the responder refused with " +
+      return make_error("IKE_SA_INIT response", "the responder refused with " +
                                               std::string(codec::name_of(n->type)),
                   static_cast<uint16_t>(n->type));
   }
 
-  if (h.spi_r == 0) return fail("IKE header", "SPIr is 0 in an accepting response", kNotifyInvalidSyntax);
+  if (h.spi_r == 0) return make_error("IKE header", "SPIr is 0 in an accepting response", kNotifyInvalidSyntax);
   const auto* sa_p = m.find(PayloadType::SA);
   const auto* ke_p = m.find(PayloadType::KE);
   const auto* sa = sa_p ? sa_p->as<SaPayload>() : nullptr;
   const auto* ke = ke_p ? ke_p->as<KePayload>() : nullptr;
-  if (!sa || !ke) return fail("IKE_SA_INIT response", "SA or KE payload missing", kNotifyInvalidSyntax);
+  if (!sa || !ke) return make_error("IKE_SA_INIT response", "SA or KE payload missing", kNotifyInvalidSyntax);
   if (auto st = check_nonce(m, "Nr"); !st) return st.error();
   auto selection = check_response(offered_, *sa);
   if (!selection) return selection.error();
   // RFC 7296 1.2: the responder's KE is for the group of the chosen
   // proposal, which must be the group we sent a KE for.
   if (selection->suite.dh != ke_->group() || ke->group != ke_->group())
-    return fail("KE payload",
+    return make_error("KE payload",
                 "the responder chose group " + std::to_string(static_cast<uint16_t>(selection->suite.dh)) +
                     " / sent KE group " + std::to_string(static_cast<uint16_t>(ke->group)) + ", our KE is " +
                     ke_->info().name,
@@ -329,7 +323,7 @@ IkeSaInitResponder::IkeSaInitResponder(IkeSaInitConfig config, CookieConfig cook
     : config_(std::move(config)), cookie_(std::move(cookie)), random_(std::move(random)) {}
 
 core::Result<Bytes> IkeSaInitResponder::expected_cookie(uint64_t spi_i, BytesView ni) const {
-  if (cookie_.secret.empty()) return fail("COOKIE", "no cookie secret configured");
+  if (cookie_.secret.empty()) return make_error("COOKIE", "no cookie secret configured");
   Bytes input(ni.begin(), ni.end());
   input.insert(input.end(), config_.remote.address.begin(), config_.remote.address.end());
   put_be(input, spi_i, 8);
@@ -345,7 +339,7 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
   const auto& h = m.header;
   if (h.exchange_type != codec::ExchangeType::IKE_SA_INIT || h.is_response() || !h.is_initiator() ||
       h.message_id != 0 || h.spi_r != 0 || h.spi_i == 0)
-    return fail("IKE header", "not an initiator's IKE_SA_INIT request (Message ID 0, SPIi set, SPIr 0)",
+    return make_error("IKE header", "not an initiator's IKE_SA_INIT request (Message ID 0, SPIi set, SPIr 0)",
                 kNotifyInvalidSyntax);
   if (auto st = codec::verify_message(m); !st) return st.error();
   if (auto st = check_nonce(m, "Ni"); !st) return st.error();
@@ -376,7 +370,7 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
   const auto* ke_p = m.find(PayloadType::KE);
   const auto* sa = sa_p ? sa_p->as<SaPayload>() : nullptr;
   const auto* ke = ke_p ? ke_p->as<KePayload>() : nullptr;
-  if (!sa || !ke) return fail("IKE_SA_INIT request", "SA or KE payload does not decode", kNotifyInvalidSyntax);
+  if (!sa || !ke) return make_error("IKE_SA_INIT request", "SA or KE payload does not decode", kNotifyInvalidSyntax);
   auto chosen = select(config_.policy, *sa, {}, ke->group);
   if (!chosen.ok()) return refuse(ResponderOutcome::NoProposalChosen, NotifyType::NO_PROPOSAL_CHOSEN, {});
   const Selection& selection = *chosen.selection;
@@ -385,7 +379,7 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
     return refuse(ResponderOutcome::InvalidKe, NotifyType::INVALID_KE_PAYLOAD,
                   be16(static_cast<uint16_t>(decision.group)));
   if (decision.verdict != KeVerdict::Accept)
-    return fail("SA payload", "an IKE SA needs a Diffie-Hellman group (" + decision.reason + ")",
+    return make_error("SA payload", "an IKE SA needs a Diffie-Hellman group (" + decision.reason + ")",
                 kNotifyNoProposalChosen);
 
   IkeSaInitResult r;
@@ -397,7 +391,7 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
   auto own = draw_key_exchange(random_, decision.group);
   if (!own) return own.error();
   auto g_ir = own->shared_secret(ke->data);
-  if (!g_ir) return fail("KE payload", g_ir.error().reason, kNotifyInvalidSyntax);
+  if (!g_ir) return make_error("KE payload", g_ir.error().reason, kNotifyInvalidSyntax);
   r.selection = selection;
   if (auto st = derive_keys(r.selection, *g_ir, r); !st) return st.error();
 
