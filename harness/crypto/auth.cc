@@ -12,6 +12,8 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -493,13 +495,143 @@ Bytes Certificate::subject_der() const {
   return out;
 }
 
-std::string Certificate::subject() const {
+namespace {
+
+std::string bio_text(BIO* bio) {
+  char* text = nullptr;
+  long n = BIO_get_mem_data(bio, &text);
+  return n > 0 ? std::string(text, static_cast<std::size_t>(n)) : std::string();
+}
+
+// The one-line text form of a certificate's subject (RFC 2253 order).
+std::string subject_text(const X509* x) {
+  if (!x) return {};
   Bio bio(BIO_new(BIO_s_mem()));
   if (!bio) return {};
-  X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert_.get()), 0, XN_FLAG_RFC2253);
-  char* text = nullptr;
-  long n = BIO_get_mem_data(bio.get(), &text);
-  return n > 0 ? std::string(text, static_cast<std::size_t>(n)) : std::string();
+  X509_NAME_print_ex(bio.get(), X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
+  return bio_text(bio.get());
+}
+
+struct GeneralNamesFree {
+  void operator()(GENERAL_NAMES* g) const { GENERAL_NAMES_free(g); }
+};
+struct NameFree {
+  void operator()(X509_NAME* n) const { X509_NAME_free(n); }
+};
+struct StoreFree {
+  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
+};
+struct StoreCtxFree {
+  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
+};
+struct StackFree {
+  // The stack does not own its certificates (sk_X509_push takes no reference).
+  void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }
+};
+
+// A string for X509_check_host/email: those read an empty length as "use
+// strlen" and tolerate a trailing NUL, so the caller refuses empty input and
+// any NUL before OpenSSL sees it.
+bool usable_name(std::string_view s) { return !s.empty() && s.find('\0') == std::string_view::npos; }
+
+}  // namespace
+
+std::string Certificate::subject() const { return subject_text(cert_.get()); }
+
+std::vector<SubjectAltName> Certificate::subject_alt_names() const {
+  std::vector<SubjectAltName> out;
+  if (!cert_) return out;
+  int crit = 0;
+  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert_.get(), NID_subject_alt_name, &crit, nullptr)));
+  ERR_clear_error();
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
+    int kind = 0;
+    const auto* value = static_cast<const ASN1_STRING*>(GENERAL_NAME_get0_value(gn, &kind));
+    SubjectAltName n;
+    switch (kind) {
+      case GEN_DNS: n.type = SubjectAltName::Type::Dns; break;
+      case GEN_EMAIL: n.type = SubjectAltName::Type::Email; break;
+      case GEN_IPADD: n.type = SubjectAltName::Type::Ip; break;
+      default: continue;
+    }
+    if (!value) continue;
+    const unsigned char* data = ASN1_STRING_get0_data(value);
+    n.value.assign(data, data + ASN1_STRING_length(value));
+    if (Bio bio(BIO_new(BIO_s_mem())); bio && GENERAL_NAME_print(bio.get(), gn) > 0) n.text = bio_text(bio.get());
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+bool Certificate::subject_matches(BytesView name_der) const {
+  if (!cert_ || name_der.empty()) return false;
+  const unsigned char* p = name_der.data();
+  std::unique_ptr<X509_NAME, NameFree> name(d2i_X509_NAME(nullptr, &p, static_cast<long>(name_der.size())));
+  bool whole = name && p == name_der.data() + name_der.size();
+  bool same = whole && X509_NAME_cmp(name.get(), X509_get_subject_name(cert_.get())) == 0;
+  ERR_clear_error();
+  return same;
+}
+
+bool Certificate::names_dns(std::string_view name) const {
+  if (!cert_ || !usable_name(name) || name.front() == '.') return false;
+  const std::string chk(name);
+  int r = X509_check_host(cert_.get(), chk.c_str(), chk.size(),
+                          X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_WILDCARDS, nullptr);
+  ERR_clear_error();
+  return r == 1;
+}
+
+bool Certificate::names_email(std::string_view address) const {
+  if (!cert_ || !usable_name(address)) return false;
+  const std::string chk(address);
+  int r = X509_check_email(cert_.get(), chk.c_str(), chk.size(), X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+  ERR_clear_error();
+  return r == 1;
+}
+
+bool Certificate::names_ip(BytesView address) const {
+  if (!cert_ || (address.size() != 4 && address.size() != 16)) return false;
+  int r = X509_check_ip(cert_.get(), address.data(), address.size(), 0);
+  ERR_clear_error();
+  return r == 1;
+}
+
+core::Status verify_certificate_chain(const Certificate& ee, std::span<const Certificate> intermediates,
+                                      std::span<const Certificate> trusted, std::optional<std::time_t> at) {
+  constexpr const char* kWhere = "certificate chain";
+  if (!ee.native()) return fail(kWhere, "", "no certificate to verify", kAuthenticationFailed);
+  std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
+  std::unique_ptr<STACK_OF(X509), StackFree> untrusted(sk_X509_new_null());
+  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+  bool ok = store && untrusted && ctx;
+  for (const auto& t : trusted)
+    ok = ok && (!t.native() || X509_STORE_add_cert(store.get(), t.native()) == 1);
+  for (const auto& i : intermediates)
+    ok = ok && (!i.native() || sk_X509_push(untrusted.get(), i.native()) > 0);
+  ok = ok && X509_STORE_CTX_init(ctx.get(), store.get(), ee.native(), untrusted.get()) == 1;
+  if (!ok) return fail(kWhere, "", "cannot set up path validation: " + ossl_reason(), kAuthenticationFailed);
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+  X509_VERIFY_PARAM_set_depth(param, kMaxChainIntermediates);
+  if (at) X509_VERIFY_PARAM_set_time(param, *at);  // sets X509_V_FLAG_USE_CHECK_TIME
+  if (X509_verify_cert(ctx.get()) == 1) {
+    ERR_clear_error();
+    return {};
+  }
+  int code = X509_STORE_CTX_get_error(ctx.get());
+  int depth = X509_STORE_CTX_get_error_depth(ctx.get());
+  const X509* bad = X509_STORE_CTX_get_current_cert(ctx.get());
+  if (!bad) bad = ee.native();
+  std::string reason = code == X509_V_OK ? ossl_reason() : X509_verify_cert_error_string(code);
+  ERR_clear_error();
+  std::string position = depth <= 0 ? "depth 0, the end entity"
+                                    : "depth " + std::to_string(depth) + " in the chain of " + ee.subject();
+  return fail(kWhere, "", "the certificate " + subject_text(bad) + " (" + position + ") is refused: " + reason,
+              kAuthenticationFailed);
 }
 
 codec::CertPayload Certificate::cert_payload() const {

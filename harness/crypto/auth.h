@@ -4,13 +4,16 @@
 // 9-11 (ECDSA, RFC 4754), 14 (Digital Signature, RFC 7427; Ed25519/Ed448 per
 // RFC 8420); the SIGNATURE_HASH_ALGORITHMS notify data (RFC 7427 4); loading
 // private keys and X.509 certificates, the CERT payload data and the CERTREQ
-// CA hash (RFC 7296 3.6, 3.7).
+// CA hash (RFC 7296 3.6, 3.7); certificate path validation and the names a
+// certificate carries (RFC 5280 6, 4.2.1.6), done by OpenSSL's X509_STORE
+// and X509_check_* functions.
 //
 // Private keys stay inside OpenSSL (EVP_PKEY) and are never printed; errors
 // say what was wrong with a key, never its bytes.
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <span>
@@ -138,6 +141,20 @@ class PrivateKey {
   KeyType type_ = KeyType::Other;
 };
 
+// One subjectAltName entry of the forms IKE identities name (RFC 5280
+// 4.2.1.6, RFC 4945 3.1): dNSName, rfc822Name, iPAddress.
+struct SubjectAltName {
+  enum class Type : uint8_t { Dns, Email, Ip };
+  Type type = Type::Dns;
+  // Dns and Email: the IA5String octets as encoded; Ip: the address octets
+  // (4 or 16 in a well-formed certificate, kept as encoded otherwise).
+  Bytes value;
+  // OpenSSL's printed form: "DNS:gw.example", "email:a@example.org",
+  // "IP Address:192.0.2.1".
+  std::string text;
+  bool operator==(const SubjectAltName&) const = default;
+};
+
 class Certificate {
  public:
   // The X.509 DER encoding: the Certificate Data of a CERT payload with
@@ -148,6 +165,37 @@ class Certificate {
   // text form ("CN=gw.example, O=Example").
   Bytes subject_der() const;
   std::string subject() const;
+  // The dNSName, rfc822Name and iPAddress entries of the subjectAltName
+  // extension (through X509_get_ext_d2i), in certificate order; other
+  // GeneralName forms are left out. Empty when the extension is absent,
+  // repeated or does not decode.
+  std::vector<SubjectAltName> subject_alt_names() const;
+  // Whether `name_der`, a DER Name such as the data of an ID_DER_ASN1_DN
+  // identity (RFC 7296 3.5), is this certificate's subject. It must decode
+  // as a Name with nothing after it; the comparison is X509_NAME_cmp, which
+  // is more tolerant than byte equality on purpose (RFC 5280 7.1 in spirit,
+  // as strongSwan matches DNs): each attribute value is compared in OpenSSL's
+  // canonical form (string types converted to UTF-8, ASCII case folded,
+  // leading, trailing and repeated white space dropped), so a peer that
+  // re-encodes its DN as PrintableString or in another case still matches,
+  // while the attributes, their order and their grouping into RDNs must be
+  // the same.
+  bool subject_matches(BytesView name_der) const;
+  // Whether the subjectAltName names this identity, decided by OpenSSL's
+  // X509_check_host / X509_check_email / X509_check_ip; the subject Name is
+  // never consulted (no CN or emailAddress fallback):
+  //   names_dns    a dNSName equal to `name`, ASCII case ignored, with no
+  //                wildcard expansion (an entry "*.example" names only the
+  //                literal "*.example"). False for an empty name, one holding
+  //                a NUL, or one starting with "." (OpenSSL would read that
+  //                as "any subdomain of").
+  //   names_email  an rfc822Name equal to `address`: the domain part with
+  //                ASCII case ignored, the local part exactly (RFC 5280
+  //                4.2.1.6). False for an empty address or one with a NUL.
+  //   names_ip     an iPAddress entry of exactly these octets (4 or 16).
+  bool names_dns(std::string_view name) const;
+  bool names_email(std::string_view address) const;
+  bool names_ip(BytesView address) const;
   // SHA-1 of the certificate's SubjectPublicKeyInfo (the CERTREQ CA hash when
   // this certificate is a CA, RFC 7296 3.7).
   Bytes spki_sha1() const { return public_.spki_sha1(); }
@@ -185,6 +233,33 @@ core::Result<Certificate> load_certificate_file(const std::string& path);
 // Error "private key does not match the certificate's public key" unless the
 // key is the certificate's.
 core::Status check_key_matches(const PrivateKey& key, const Certificate& cert);
+
+// The longest path verify_certificate_chain() accepts below the trust
+// anchor: the end entity and this many intermediate CA certificates (RFC
+// 7296 3.6 puts no bound on a chain; seven intermediates cover every real
+// PKI and stop a peer from making us walk a long list).
+inline constexpr int kMaxChainIntermediates = 7;
+
+// RFC 5280 6 path validation by OpenSSL (X509_STORE, X509_verify_cert):
+// `ee` must chain to one of `trusted` (the trust anchors) through
+// `intermediates` (untrusted, in any order, unused ones ignored). OpenSSL
+// checks each issuer's name and signature, that every issuer is a CA
+// (basicConstraints cA, keyUsage keyCertSign when present), path length
+// constraints, name constraints, the validity dates of every certificate at
+// `at` (now when unset), and at most kMaxChainIntermediates intermediates.
+// X509_V_FLAG_PARTIAL_CHAIN is set, so a trust anchor need not be
+// self-signed: an intermediate CA, or the end-entity certificate itself,
+// listed in `trusted` is accepted as is (its dates are still checked). Not
+// checked: revocation, certificate policies, extended key usage. Error,
+// where "certificate chain", notify AUTHENTICATION_FAILED, with OpenSSL's
+// reason (X509_verify_cert_error_string) and the failing certificate:
+// "the certificate O=Example, CN=gw (depth 0, the end entity) is refused:
+// certificate has expired", "the certificate CN=Sub CA (depth 1 in the chain
+// of CN=gw) is refused: unable to get local issuer certificate"; an empty
+// `ee` is "no certificate to verify".
+core::Status verify_certificate_chain(const Certificate& ee, std::span<const Certificate> intermediates,
+                                      std::span<const Certificate> trusted,
+                                      std::optional<std::time_t> at = std::nullopt);
 
 // Fresh keys and self-signed certificates, for self mode and tests.
 struct KeySpec {

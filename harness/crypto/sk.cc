@@ -307,7 +307,8 @@ core::Result<Unprotected> unprotect(const SkContext& ctx, const codec::Message& 
 namespace {
 
 core::Result<std::vector<Bytes>> run_fragments(const SkContext& ctx, codec::Message& m, PayloadType first_inner,
-                                               BytesView inner, const FragmentPlan& plan) {
+                                               BytesView inner, const FragmentPlan& plan,
+                                               const IvSource& iv_source = {}) {
   std::vector<Bytes> out;
   out.reserve(plan.total);
   for (std::size_t i = 0; i < plan.total; ++i) {
@@ -317,7 +318,12 @@ core::Result<std::vector<Bytes>> run_fragments(const SkContext& ctx, codec::Mess
     std::size_t off = std::min(i * plan.chunk, inner.size());
     BytesView piece = inner.subspan(off, std::min(plan.chunk, inner.size() - off));
     // RFC 7383 2.5: only the first fragment names the first inner payload.
-    auto wire = protect(ctx, m, i == 0 ? first_inner : PayloadType::NONE, piece);
+    ProtectFaults faults;
+    if (iv_source && ctx.suite().encr.iv_size > 0) {
+      faults.iv = Bytes(ctx.suite().encr.iv_size);
+      iv_source(faults.iv->data(), faults.iv->size());
+    }
+    auto wire = protect(ctx, m, i == 0 ? first_inner : PayloadType::NONE, piece, faults);
     if (!wire) return wire.error();
     out.push_back(std::move(wire).value());
   }
@@ -338,10 +344,11 @@ core::Result<std::vector<Bytes>> protect_fragments(const KeySuite& suite, const 
 }
 
 core::Result<std::vector<Bytes>> protect_fragments(const SkContext& ctx, codec::Message m, PayloadType first_inner,
-                                                   BytesView inner, std::size_t max_datagram) {
+                                                   BytesView inner, std::size_t max_datagram,
+                                                   const IvSource& iv_source) {
   auto plan = plan_fragments(ctx.suite(), m, inner, max_datagram);
   if (!plan) return plan.error();
-  return run_fragments(ctx, m, first_inner, inner, *plan);
+  return run_fragments(ctx, m, first_inner, inner, *plan, iv_source);
 }
 
 core::Result<FragmentReassembler::State> FragmentReassembler::add(uint16_t number, uint16_t total,

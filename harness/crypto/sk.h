@@ -17,6 +17,7 @@
 // IV.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -102,9 +103,12 @@ core::Result<Unprotected> unprotect(const SkContext& ctx, const codec::Message& 
 core::Result<std::vector<Bytes>> protect_fragments(const KeySuite& suite, const SkKeys& keys, codec::Message m,
                                                    codec::PayloadType first_inner, BytesView inner,
                                                    std::size_t max_datagram);
+// `iv_source`, when given, fills each fragment's IV (a seeded engine draws
+// them from its own random source so fragmented runs repeat byte for byte).
+using IvSource = std::function<void(uint8_t* out, std::size_t n)>;
 core::Result<std::vector<Bytes>> protect_fragments(const SkContext& ctx, codec::Message m,
                                                    codec::PayloadType first_inner, BytesView inner,
-                                                   std::size_t max_datagram);
+                                                   std::size_t max_datagram, const IvSource& iv_source = {});
 
 // Collects the verified, decrypted fragments of one message (keyed by
 // Message ID by the caller). Fragments may arrive in any order; a duplicate
