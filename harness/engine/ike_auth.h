@@ -1,15 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
-// The IKE_AUTH exchange (RFC 7296 1.2) with pre-shared key authentication
-// (2.15) as a role-split task continuing from IKE_SA_INIT (ike_sa_init.h):
-// the initiator builds the request and processes the response, the responder
-// processes the request and builds the response. Covered here: the identities
-// and PSK AUTH payloads, the first Child SA (ESP, 2.17 keys), traffic
-// selector narrowing (2.9), the CP request/reply (2.19), INITIAL_CONTACT
-// (3.10.1), and the error cases of 2.21.2 (AUTHENTICATION_FAILED: the IKE SA
-// fails) and 1.2/2.21.3 (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE: the IKE SA is
-// established without the Child SA). Pure: no sockets, no clock; the Child SA
-// SPIs and the SK IVs come from the injected RandomSource, so a seeded run is
-// byte-for-byte reproducible. No exceptions.
+// The IKE_AUTH exchange (RFC 7296 1.2) as a role-split task continuing from
+// IKE_SA_INIT (ike_sa_init.h): the initiator builds the request and processes
+// the response, the responder processes the request and builds the response.
+// Each side works on the inner (plaintext) payload chain, which the engine
+// protects, numbers and fragments; thin byte-level wrappers do that
+// themselves with Message ID 1 for tests and simple drivers. Covered here:
+// the identities (3.5), PSK AUTH (2.15), signature AUTH with certificates
+// (method 1 of 3.8, ECDSA methods 9-11 of RFC 4754, method 14 of RFC 7427),
+// CERT and CERTREQ (3.6, 3.7), the first Child SA (ESP, 2.17 keys), traffic
+// selector narrowing (2.9), the CP request/reply (2.19) with a policy hook,
+// INITIAL_CONTACT, SET_WINDOW_SIZE, USE_TRANSPORT_MODE,
+// ESP_TFC_PADDING_NOT_SUPPORTED and NON_FIRST_FRAGMENTS_ALSO (3.10.1), and the
+// error cases of 2.21.2 (AUTHENTICATION_FAILED: the IKE SA fails) and
+// 1.2/2.21.3 (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE, INTERNAL_ADDRESS_FAILURE,
+// FAILED_CP_REQUIRED: the IKE SA is established without the Child SA). Pure:
+// no sockets, and no clock except that certificate validity dates are
+// checked against the current time (verify_chain); the Child SA SPIs and
+// the SK IVs come from the injected RandomSource, so a seeded run is
+// byte-for-byte reproducible with PSK and RSA PKCS#1 v1.5 AUTH (ECDSA and
+// RSA-PSS signatures draw their own randomness inside OpenSSL). No
+// exceptions.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +31,10 @@
 #include "harness/codec/registry.h"
 #include "harness/core/bytes.h"
 #include "harness/core/result.h"
+#include "harness/crypto/auth.h"
 #include "harness/crypto/kdf.h"
 #include "harness/crypto/secret.h"
+#include "harness/engine/config.h"
 #include "harness/engine/ike_sa_init.h"
 #include "harness/engine/proposal.h"
 
@@ -50,6 +62,33 @@ bool covers(const codec::TrafficSelector& outer, const codec::TrafficSelector& i
 // ports, every protocol.
 codec::TrafficSelector prefix_selector(BytesView address, unsigned prefix_len);
 
+// ----- Authentication helpers -----
+
+// The identity an ID payload names, checked against a certificate (RFC 4945
+// 3.1, RFC 7296 3.5) by crypto::Certificate's OpenSSL-backed matchers:
+// ID_DER_ASN1_DN is the subject Name (subject_matches: X509_NAME_cmp, so
+// string type, ASCII case and extra white space in attribute values do not
+// matter); ID_FQDN matches a dNSName (ASCII case ignored, no wildcards) and
+// ID_RFC822_ADDR an rfc822Name (domain part case ignored, local part exact)
+// of the subjectAltName extension; ID_IPV4_ADDR/ID_IPV6_ADDR (4/16 octets)
+// match an iPAddress entry. The subject's CN and emailAddress are never used
+// as a fallback. Every other type (ID_KEY_ID included) matches no
+// certificate.
+bool id_matches_certificate(const codec::IdPayload& id, const crypto::Certificate& cert);
+
+// Checks that `end_entity` chains to one of `trusted` (RFC 7296 3.6) through
+// `intermediates`, by crypto::verify_certificate_chain (OpenSSL's RFC 5280
+// path validation): issuer names and signatures, basicConstraints cA (and
+// keyCertSign when keyUsage is present) for every issuer, path length and
+// name constraints, at most crypto::kMaxChainIntermediates intermediates,
+// and the validity dates of every certificate against the current time. A
+// certificate listed in `trusted` (a CA or the end entity itself) is an
+// anchor as is. Not checked: revocation. Error, where "CERT payload", notify
+// AUTHENTICATION_FAILED, reason as crypto::verify_certificate_chain
+// (OpenSSL's reason and the refused certificate's subject).
+core::Status verify_chain(const crypto::Certificate& end_entity, const std::vector<crypto::Certificate>& intermediates,
+                          const std::vector<crypto::Certificate>& trusted);
+
 // ----- Results -----
 
 enum class IkeAuthOutcome : uint8_t {
@@ -61,8 +100,9 @@ enum class IkeAuthOutcome : uint8_t {
   // sent one). The IKE SA is not established.
   AuthenticationFailed,
   // The IKE SA is established but the Child SA was refused; `notify` says
-  // why (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE, or another error notify the
-  // responder sent after a valid AUTH, RFC 7296 1.2, 2.21.3).
+  // why (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE, INTERNAL_ADDRESS_FAILURE,
+  // FAILED_CP_REQUIRED, or another error notify the responder sent after a
+  // valid AUTH, RFC 7296 1.2, 2.21.3).
   ChildSaFailed,
 };
 
@@ -81,6 +121,9 @@ struct ChildSa {
   // KEYMAT = prf+(SK_d, Ni | Nr) (RFC 7296 2.17): encr_i/integ_i protect
   // initiator-to-responder traffic.
   crypto::ChildSaKeys keys;
+  // Both sides sent N(USE_TRANSPORT_MODE) (RFC 7296 1.3.1); tunnel mode
+  // otherwise.
+  bool transport_mode = false;
 };
 
 struct IkeAuthResult {
@@ -90,53 +133,125 @@ struct IkeAuthResult {
   uint16_t notify = 0;
   // The peer's IDi/IDr (empty body for an AuthenticationFailed initiator).
   codec::IdPayload peer_id;
+  // How the peer authenticated (unset when its AUTH was not verified), and
+  // its end-entity certificate when it used a signature with one.
+  std::optional<codec::AuthMethod> peer_auth_method;
+  std::optional<crypto::Certificate> peer_certificate;
   // Set when outcome is Established and a Child SA was negotiated (a
   // request without SA/TSi/TSr creates none).
   std::optional<ChildSa> child;
   // Initiator: the CFG_REPLY attributes received. Responder: the attributes
   // it sent (empty when no CP was exchanged).
   std::vector<codec::CfgAttribute> cp_attributes;
+  // What the peer's message carried (RFC 7296 3.10.1): its SET_WINDOW_SIZE
+  // (1 when absent), INITIAL_CONTACT, ESP_TFC_PADDING_NOT_SUPPORTED and
+  // NON_FIRST_FRAGMENTS_ALSO.
+  uint32_t peer_window_size = 1;
+  bool peer_initial_contact = false;
+  bool peer_esp_tfc_padding_not_supported = false;
+  bool peer_non_first_fragments_also = false;
+  // The Child SA is in transport mode: both sides sent USE_TRANSPORT_MODE
+  // (the same as child->transport_mode when there is a child).
+  bool transport_mode = false;
 };
+
+// The PSK shared with the peer named by its IDi/IDr, or nullopt for an
+// unknown identity (answered with AUTHENTICATION_FAILED).
+using PskLookup = std::function<std::optional<crypto::Secret>(const codec::IdPayload& peer_id)>;
 
 // ----- Initiator -----
 
 struct IkeAuthInitiatorConfig {
   codec::IdPayload idi;
   std::optional<codec::IdPayload> idr;  // the identity wanted from the responder (RFC 7296 3.5)
-  crypto::Secret psk;
+  // How this side proves its identity: Psk signs with local_auth.psk (or,
+  // when that is empty, with psk_lookup's key for idr / remote_auth.id);
+  // Signature with local_auth.private_key, sending local_auth.certificate
+  // then local_auth.intermediates as CERT payloads.
+  LocalAuth local_auth;
+  // What is accepted from the responder; remote_auth.id, when set, must be
+  // the responder's IDr.
+  RemoteAuth remote_auth;
+  // The responder's PSK by its IDr; when it is empty or knows no key for
+  // IDr, local_auth.psk (the same key both ways) when that is set.
+  PskLookup psk_lookup;
+  // CERTREQ with the SHA-1 of each remote_auth.trusted SPKI (RFC 7296 3.7),
+  // when that list is not empty.
+  bool send_certreq = true;
   Policy child_policy;  // protocol ESP
   std::vector<codec::TrafficSelector> tsi;
   std::vector<codec::TrafficSelector> tsr;
+  // false: no SA, TSi, TSr (no Child SA; RFC 6023 childless IKE SAs are out
+  // of scope, so a responder may refuse this), and no CP or Child SA
+  // notifies either.
+  bool first_child = true;
   // Sent as CP(CFG_REQUEST) when set (an empty list sends an empty request);
   // typically INTERNAL_IP4_ADDRESS with an empty value (RFC 7296 2.19).
   std::optional<std::vector<codec::CfgAttribute>> cp_request;
   bool initial_contact = false;  // RFC 7296 2.4
+  // RFC 7296 2.3: announced in SET_WINDOW_SIZE when greater than 1.
+  uint32_t window_size = 1;
+  // Child SA notifies (RFC 7296 1.3.1, 3.10.1).
+  bool transport_mode = false;
+  bool esp_tfc_padding_not_supported = false;
+  bool non_first_fragments_also = false;
 };
 
 class IkeAuthInitiator {
  public:
-  // `sa` is the initiator's IkeSaInitResult (keys, nonces, exact bytes).
+  // `sa` is the initiator's IkeSaInitResult (keys, nonces, exact bytes,
+  // the responder's SIGNATURE_HASH_ALGORITHMS).
   IkeAuthInitiator(IkeSaInitResult sa, IkeAuthInitiatorConfig config, RandomSource random);
 
-  // Draws the ESP SPI (>= 256: RFC 4303 2.1 reserves 0-255) and builds the
-  // protected request: HDR(SPIi, SPIr, IKE_AUTH, I, Message ID 1),
-  // SK{IDi, [IDr], AUTH, [CP(CFG_REQUEST)], SA, TSi, TSr,
-  // [N(INITIAL_CONTACT)]}. AUTH = psk_auth over InitiatorSignedOctets (the
-  // exact IKE_SA_INIT request, Nr, SK_pi, IDi). Errors: an invalid child
-  // policy, empty TSi/TSr, crypto failures. Call once.
+  // The request's inner chain, the plaintext that build_request() protects
+  // (the engine protects, numbers and fragments it itself). Draws the ESP
+  // SPI. In the order a Cisco FlexVPN spoke sends:
+  //   IDi, [CERT (end entity), CERT (intermediates)...], [CERTREQ], [IDr],
+  //   AUTH, [CP(CFG_REQUEST)], SA, TSi, TSr, [N(INITIAL_CONTACT)],
+  //   [N(SET_WINDOW_SIZE)], [N(USE_TRANSPORT_MODE)],
+  //   [N(ESP_TFC_PADDING_NOT_SUPPORTED)], [N(NON_FIRST_FRAGMENTS_ALSO)]
+  // (RFC 7296 2.19: CP before SA). AUTH is over InitiatorSignedOctets (the
+  // exact IKE_SA_INIT request, Nr, SK_pi, IDi): SHARED_KEY_MIC for Psk; for
+  // Signature, DIGITAL_SIGNATURE (RFC 7427) when local_auth.rfc7427 and the
+  // responder sent SIGNATURE_HASH_ALGORITHMS, else RSA_DIGITAL_SIGNATURE
+  // (PKCS#1 v1.5 SHA-1) for RSA keys and ECDSA_SHA256_P256 / 384_P384 /
+  // 512_P521 by curve for EC keys. Errors: an invalid child policy, empty
+  // TSi/TSr with first_child, no PSK or no private key for the auth kind, a
+  // key no method fits, crypto failures, a second call.
+  core::Result<std::vector<codec::Payload>> build_inner();
+
+  // Processes the response's inner chain, already decrypted and checked by
+  // codec::verify_inner. Error when build_inner() was not called; otherwise
+  // outcomes and errors as process_response() minus the header and
+  // protection checks.
+  core::Result<IkeAuthResult> process_inner(const std::vector<codec::Payload>& inner);
+
+  // build_inner() protected as HDR(SPIi, SPIr, IKE_AUTH, I, Message ID 1),
+  // SK{...}, the IV from the RandomSource.
   core::Result<Bytes> build_request();
 
   // Processes the response. Errors (the IKE SA fails, nothing to send):
-  // not the IKE_AUTH response for these SPIs with Message ID 1; a message
-  // that does not decode, unprotect or pass verify_inner; a missing IDr or
-  // AUTH; a responder AUTH that does not verify (notify
-  // AUTHENTICATION_FAILED, RFC 7296 2.21.2 says the initiator then deletes
-  // the SA); an SA answer check_response refuses; returned selectors
-  // outside the offer. Typed outcomes: AuthenticationFailed for a response
-  // carrying N(AUTHENTICATION_FAILED); ChildSaFailed for any other error
-  // notify after a valid AUTH; Established otherwise.
+  //  - not the IKE_AUTH response for these SPIs with Message ID 1; a message
+  //    that does not decode, unprotect or pass verify_inner;
+  //  - a malformed SET_WINDOW_SIZE (INVALID_SYNTAX);
+  //  - a missing IDr or AUTH (INVALID_SYNTAX, or the first error notify's
+  //    number when the response carries one);
+  //  - a responder that does not authenticate (notify AUTHENTICATION_FAILED;
+  //    RFC 7296 2.21.2 says the initiator then deletes the IKE SA): an IDr
+  //    other than remote_auth.id, a PSK AUTH when remote_auth.accept_psk is
+  //    false or no PSK is known, a signature AUTH without a certificate that
+  //    chains to remote_auth.trusted and names IDr (verify_chain,
+  //    id_matches_certificate), an AUTH value that does not verify;
+  //  - a CFG_REPLY although no CFG_REQUEST was sent (INVALID_SYNTAX, RFC 7296
+  //    2.19); an SA answer check_response refuses; returned selectors
+  //    outside the offer.
+  // Typed outcomes: AuthenticationFailed for a response carrying
+  // N(AUTHENTICATION_FAILED); ChildSaFailed for any other error notify after
+  // a valid AUTH (INTERNAL_ADDRESS_FAILURE and FAILED_CP_REQUIRED for a
+  // refused CP request); Established otherwise.
   core::Result<IkeAuthResult> process_response(BytesView response);
 
+  // The protected request (build_request() only).
   const Bytes& request() const { return request_; }
   // The SA payload offered for the Child SA.
   const codec::SaPayload& offered() const { return offered_; }
@@ -148,20 +263,30 @@ class IkeAuthInitiator {
   Bytes spi_;
   codec::SaPayload offered_;
   Bytes request_;
+  bool built_ = false;
 };
 
 // ----- Responder -----
 
-// The PSK shared with the peer named by its IDi, or nullopt for an unknown
-// identity (answered with AUTHENTICATION_FAILED).
-using PskLookup = std::function<std::optional<crypto::Secret>(const codec::IdPayload& idi)>;
-
-// The CFG_REPLY attributes for a CFG_REQUEST, or nullopt to send no CP
-// (RFC 7296 2.19 lets a responder ignore the request).
-using CpHook = std::function<std::optional<std::vector<codec::CfgAttribute>>(const codec::CpPayload& request)>;
+// The CFG_REPLY attributes for a CFG_REQUEST from the (authenticated) peer,
+// or nullopt to send no CP (RFC 7296 2.19 lets a responder ignore the
+// request). An error whose notify is INTERNAL_ADDRESS_FAILURE or
+// FAILED_CP_REQUIRED fails the Child SA with that notify (the IKE SA stays);
+// any other error is returned by the responder task.
+using CpHook = std::function<core::Result<std::optional<std::vector<codec::CfgAttribute>>>(
+    const codec::IdPayload& peer_id, const codec::CpPayload& request)>;
 
 struct IkeAuthResponderConfig {
   codec::IdPayload idr;
+  // As for the initiator; Psk signs with local_auth.psk, or with the key
+  // psk_lookup returns for IDi when that is empty.
+  LocalAuth local_auth;
+  // What is accepted from the initiator; remote_auth.id, when set, must be
+  // its IDi.
+  RemoteAuth remote_auth;
+  // The initiator's PSK by its IDi; when it is empty or knows no key for
+  // IDi, local_auth.psk when that is set (so a responder with neither
+  // answers an unknown IDi with AUTHENTICATION_FAILED).
   PskLookup psk_lookup;
   Policy child_policy;  // protocol ESP
   // The selectors this side allows for the initiator's and its own side;
@@ -169,11 +294,23 @@ struct IkeAuthResponderConfig {
   std::vector<codec::TrafficSelector> tsi;
   std::vector<codec::TrafficSelector> tsr;
   CpHook cp_hook;  // empty: never answer a CP request
+  // RFC 7296 3.10.1: a Child SA request without CP(CFG_REQUEST) fails with
+  // FAILED_CP_REQUIRED.
+  bool cp_required = false;
+  uint32_t window_size = 1;  // RFC 7296 2.3: SET_WINDOW_SIZE when > 1
+  // USE_TRANSPORT_MODE is answered only when requested and this is true.
+  bool transport_mode = false;
+  bool esp_tfc_padding_not_supported = false;
+  bool non_first_fragments_also = false;
 };
 
 struct IkeAuthResponderStep {
   IkeAuthResult result;
-  Bytes response;  // the protected bytes to send back
+  // The response's inner chain (what `response` protects).
+  std::vector<codec::Payload> inner;
+  // The protected bytes to send back (process_request() only; empty after
+  // process_inner()).
+  Bytes response;
 };
 
 class IkeAuthResponder {
@@ -181,20 +318,36 @@ class IkeAuthResponder {
   // `sa` is the responder's IkeSaInitResult.
   IkeAuthResponder(IkeSaInitResult sa, IkeAuthResponderConfig config, RandomSource random);
 
-  // Processes the request and builds the response:
-  //  - the AUTH does not verify, its method is not SHARED_KEY_MIC, or the
-  //    lookup knows no PSK for IDi: AuthenticationFailed, the response
-  //    carries only N(AUTHENTICATION_FAILED) (RFC 7296 2.21.2);
-  //  - otherwise IDr, AUTH (ResponderSignedOctets: the exact IKE_SA_INIT
-  //    response, Ni, SK_pr, IDr), then for the Child SA either
-  //    [CP(CFG_REPLY)], SA, TSi, TSr (Established), or N(NO_PROPOSAL_CHOSEN)
-  //    / N(TS_UNACCEPTABLE) without SA and TS (ChildSaFailed, the IKE SA
-  //    stays up); a request without SA, TSi and TSr gets neither (no Child
-  //    SA).
-  // Errors, with nothing to send: not the IKE_AUTH request for these SPIs
+  // Processes the request's inner chain, already decrypted and checked by
+  // codec::verify_inner: step.inner is the response's inner chain and
+  // step.response stays empty (the engine numbers, protects and fragments
+  // it).
+  //  - the initiator does not authenticate: IDi other than remote_auth.id,
+  //    an AUTH method remote_auth does not accept, no PSK for IDi, a
+  //    certificate that does not chain to remote_auth.trusted or does not
+  //    name IDi, an AUTH value that does not verify: AuthenticationFailed,
+  //    the response is N(AUTHENTICATION_FAILED) alone (RFC 7296 2.21.2);
+  //  - otherwise IDr, [CERT...], AUTH (ResponderSignedOctets: the exact
+  //    IKE_SA_INIT response, Ni, SK_pr, IDr; the method chosen as for the
+  //    initiator), then for the Child SA either
+  //      [CP(CFG_REPLY)], SA, TSi, TSr, [N(SET_WINDOW_SIZE)],
+  //      [N(USE_TRANSPORT_MODE)], [N(ESP_TFC_PADDING_NOT_SUPPORTED)],
+  //      [N(NON_FIRST_FRAGMENTS_ALSO)]  (Established), or
+  //      N(NO_PROPOSAL_CHOSEN | TS_UNACCEPTABLE | FAILED_CP_REQUIRED |
+  //      INTERNAL_ADDRESS_FAILURE), [N(SET_WINDOW_SIZE)]  (ChildSaFailed,
+  //      the IKE SA stays up; 1.2, 2.21.3);
+  //    a request without SA, TSi and TSr gets neither (no Child SA) and
+  //    ignores CP. The CP hook runs only once SA and selectors are agreed.
+  // Errors, with nothing to send: a missing IDi or AUTH, an SA without TSi
+  // and TSr (or the reverse), a malformed SET_WINDOW_SIZE (all
+  // INVALID_SYNTAX), a CP hook error other than the two above, crypto
+  // failures (a local key that cannot sign).
+  core::Result<IkeAuthResponderStep> process_inner(const std::vector<codec::Payload>& inner);
+
+  // The same on the protected request; step.response is the protected
+  // response. Additional errors: not the IKE_AUTH request for these SPIs
   // with Message ID 1, a message that does not decode, unprotect or pass
-  // verify_inner, a missing IDi or AUTH, an SA without TSi and TSr (or the
-  // reverse), crypto failures.
+  // verify_inner.
   core::Result<IkeAuthResponderStep> process_request(BytesView request);
 
  private:

@@ -3,20 +3,22 @@
 // two engines in one process with seeded randomness. Agreement on the Child
 // SA (RFC 7296 2.17), the AUTH value recomputed from the exact IKE_SA_INIT
 // bytes (2.15), AUTHENTICATION_FAILED (2.21.2), a refused Child SA with the
-// IKE SA kept (1.2, 2.21.3), traffic selector narrowing (2.9) and the CP
-// exchange (2.19).
+// IKE SA kept (1.2, 2.21.3), traffic selector narrowing (2.9), the inner-level
+// API the engine drives, identities and PSK lookups (3.5), the notifies of
+// 3.10.1 in the FlexVPN order, and the CP exchange (2.19) with the address
+// pool (3.15). Signatures are in ike_auth_signature_test.cc.
 #include "harness/engine/ike_auth.h"
 
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <random>
 #include <string>
 
 #include "harness/codec/message.h"
 #include "harness/codec/payload.h"
 #include "harness/crypto/auth.h"
-#include "harness/crypto/sk.h"
+#include "harness/engine/address_pool.h"
+#include "tests/engine/ike_auth_fixture.h"
 
 namespace ikeh::engine {
 namespace {
@@ -31,167 +33,10 @@ using codec::Payload;
 using codec::PayloadType;
 using codec::TrafficSelector;
 
-RandomSource seeded(uint64_t seed) {
-  auto gen = std::make_shared<std::mt19937_64>(seed);
-  return [gen](uint8_t* out, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>((*gen)());
-  };
-}
+using namespace test;  // NOLINT(google-build-using-namespace)
 
-Bytes text(const std::string& s) { return Bytes(s.begin(), s.end()); }
-crypto::Secret secret(const std::string& s) { return crypto::Secret(text(s)); }
-
-IdPayload fqdn(const std::string& name) {
-  IdPayload id;
-  id.id_type = IdType::ID_FQDN;
-  id.data = text(name);
-  return id;
-}
-
-const Endpoint kInitiatorAddr{{192, 0, 2, 1}, 500};
-const Endpoint kResponderAddr{{198, 51, 100, 1}, 500};
-const Bytes kAny4{0, 0, 0, 0};
-
-Suite ike_cbc() {
-  return ike_suite(EncrId::ENCR_AES_CBC, 128, IntegId::AUTH_HMAC_SHA2_256_128, PrfId::PRF_HMAC_SHA2_256,
-                   DhGroup::ECP_256);
-}
-Suite ike_gcm() {
-  return ike_suite(EncrId::ENCR_AES_GCM_16, 256, IntegId::AUTH_NONE, PrfId::PRF_HMAC_SHA2_256, DhGroup::ECP_256);
-}
-Suite esp_gcm() { return esp_suite(EncrId::ENCR_AES_GCM_16, 256, IntegId::AUTH_NONE, EsnId::NO_ESN); }
-Suite esp_cbc() { return esp_suite(EncrId::ENCR_AES_CBC, 128, IntegId::AUTH_HMAC_SHA2_256_128, EsnId::NO_ESN); }
-
-Policy esp_policy(std::vector<Suite> suites) {
-  Policy p;
-  p.protocol = ProtocolId::ESP;
-  p.suites = std::move(suites);
-  return p;
-}
-
-// The IKE_SA_INIT results of both sides.
-struct InitPair {
-  IkeSaInitResult initiator;
-  IkeSaInitResult responder;
-};
-
-std::optional<InitPair> run_ike_sa_init(Suite ike) {
-  IkeSaInitConfig ic;
-  ic.policy.suites = {ike};
-  ic.local = kInitiatorAddr;
-  ic.remote = kResponderAddr;
-  IkeSaInitConfig rc = ic;
-  rc.local = kResponderAddr;
-  rc.remote = kInitiatorAddr;
-  IkeSaInitInitiator init(ic, seeded(11));
-  IkeSaInitResponder resp(rc, {}, seeded(12));
-  auto req = init.build_request();
-  EXPECT_TRUE(req.ok()) << req.error().to_string();
-  if (!req) return std::nullopt;
-  auto r = resp.process_request(*req);
-  EXPECT_TRUE(r.ok()) << r.error().to_string();
-  if (!r) return std::nullopt;
-  auto i = init.process_response(r->response);
-  EXPECT_TRUE(i.ok()) << i.error().to_string();
-  if (!i || !init.result() || !resp.result()) return std::nullopt;
-  return InitPair{*init.result(), *resp.result()};
-}
-
-IkeAuthInitiatorConfig initiator_config() {
-  IkeAuthInitiatorConfig c;
-  c.idi = fqdn("initiator.example");
-  c.psk = secret("correct horse battery staple");
-  c.child_policy = esp_policy({esp_gcm(), esp_cbc()});
-  c.tsi = {prefix_selector(kAny4, 0)};
-  c.tsr = {prefix_selector(kAny4, 0)};
-  c.initial_contact = true;
-  return c;
-}
-
-IkeAuthResponderConfig responder_config() {
-  IkeAuthResponderConfig c;
-  c.idr = fqdn("responder.example");
-  c.psk_lookup = [](const IdPayload& idi) -> std::optional<crypto::Secret> {
-    if (idi.id_type == IdType::ID_FQDN && idi.data == text("initiator.example"))
-      return secret("correct horse battery staple");
-    return std::nullopt;
-  };
-  c.child_policy = esp_policy({esp_gcm(), esp_cbc()});
-  c.tsi = {prefix_selector(kAny4, 0)};
-  c.tsr = {prefix_selector(kAny4, 0)};
-  return c;
-}
-
-struct AuthRun {
-  std::optional<InitPair> init;
-  Bytes request;
-  Bytes response;
-  std::optional<IkeAuthResponderStep> responder;
-  std::optional<core::Result<IkeAuthResult>> initiator;
-};
-
-AuthRun run(const IkeAuthInitiatorConfig& ic, const IkeAuthResponderConfig& rc, Suite ike = ike_gcm()) {
-  AuthRun out;
-  out.init = run_ike_sa_init(ike);
-  if (!out.init) return out;
-  IkeAuthInitiator init(out.init->initiator, ic, seeded(21));
-  IkeAuthResponder resp(out.init->responder, rc, seeded(22));
-  auto req = init.build_request();
-  EXPECT_TRUE(req.ok()) << req.error().to_string();
-  if (!req) return out;
-  out.request = *req;
-  auto step = resp.process_request(out.request);
-  EXPECT_TRUE(step.ok()) << step.error().to_string();
-  if (!step) return out;
-  out.responder = *step;
-  out.response = step->response;
-  out.initiator = init.process_response(out.response);
-  return out;
-}
-
-// The decrypted inner chain of one IKE_AUTH message.
-std::vector<Payload> inner_of(const Bytes& wire, const IkeSaInitResult& sa, bool initiator_sent) {
-  auto m = codec::decode_message(wire);
-  EXPECT_TRUE(m.ok());
-  if (!m) return {};
-  auto plain = crypto::unprotect(*sa.selection.key_suite, crypto::keys_for(sa.keys, initiator_sent), *m, wire);
-  EXPECT_TRUE(plain.ok()) << plain.error().to_string();
-  if (!plain) return {};
-  auto inner = codec::decode_payloads(plain->first_inner, plain->inner);
-  EXPECT_TRUE(inner.ok());
-  return inner ? std::move(inner).value() : std::vector<Payload>{};
-}
-
-std::vector<PayloadType> types_of(const std::vector<Payload>& inner) {
-  std::vector<PayloadType> t;
-  for (const auto& p : inner) t.push_back(p.type);
-  return t;
-}
-
-const Payload* find(const std::vector<Payload>& inner, PayloadType t) {
-  for (const auto& p : inner)
-    if (p.type == t) return &p;
-  return nullptr;
-}
-
-void expect_same_child(const ChildSa& a, const ChildSa& b) {
-  EXPECT_EQ(a.selection.suite, b.selection.suite);
-  EXPECT_EQ(a.spi_i, b.spi_i);
-  EXPECT_EQ(a.spi_r, b.spi_r);
-  EXPECT_EQ(a.spi_i.size(), 4u);
-  EXPECT_EQ(a.spi_r.size(), 4u);
-  EXPECT_NE(a.spi_i, a.spi_r);
-  EXPECT_TRUE(a.keys.encr_i == b.keys.encr_i);
-  EXPECT_TRUE(a.keys.encr_r == b.keys.encr_r);
-  EXPECT_TRUE(a.keys.integ_i == b.keys.integ_i);
-  EXPECT_TRUE(a.keys.integ_r == b.keys.integ_r);
-  EXPECT_FALSE(a.keys.encr_i.empty());
-  EXPECT_FALSE(a.keys.encr_i == a.keys.encr_r);
-  ASSERT_EQ(a.tsi.size(), b.tsi.size());
-  ASSERT_EQ(a.tsr.size(), b.tsr.size());
-  for (std::size_t i = 0; i < a.tsi.size(); ++i) EXPECT_TRUE(covers(a.tsi[i], b.tsi[i]) && covers(b.tsi[i], a.tsi[i]));
-  for (std::size_t i = 0; i < a.tsr.size(); ++i) EXPECT_TRUE(covers(a.tsr[i], b.tsr[i]) && covers(b.tsr[i], a.tsr[i]));
-}
+IkeAuthInitiatorConfig initiator_config() { return psk_initiator_config(); }
+IkeAuthResponderConfig responder_config() { return psk_responder_config(); }
 
 TEST(IkeAuth, BothSidesAgreeOnTheChildSa) {
   for (Suite ike : {ike_gcm(), ike_cbc()}) {
@@ -200,7 +45,7 @@ TEST(IkeAuth, BothSidesAgreeOnTheChildSa) {
       auto ic = initiator_config();
       auto rc = responder_config();
       ic.child_policy = esp_policy({esp});
-      AuthRun r = run(ic, rc, ike);
+      AuthRun r = run(ic, rc, InitOptions{ike});
       ASSERT_TRUE(r.responder && r.initiator);
       ASSERT_TRUE(r.initiator->ok()) << r.initiator->error().to_string();
       const IkeAuthResult& ir = r.initiator->value();
@@ -257,7 +102,7 @@ TEST(IkeAuth, AuthValuesMatchAnIndependentComputation) {
   EXPECT_EQ(auth_i->as<AuthPayload>()->method, codec::AuthMethod::SHARED_KEY_MIC);
   auto octets_i = crypto::signed_octets(prf, sa.request, sa.nr, sa.keys.sk_pi.view(), crypto::id_payload_body(ic.idi));
   ASSERT_TRUE(octets_i.ok());
-  auto expect_i = crypto::psk_auth(prf, ic.psk, *octets_i);
+  auto expect_i = crypto::psk_auth(prf, ic.local_auth.psk, *octets_i);
   ASSERT_TRUE(expect_i.ok());
   EXPECT_EQ(auth_i->as<AuthPayload>()->data, *expect_i);
 
@@ -267,7 +112,7 @@ TEST(IkeAuth, AuthValuesMatchAnIndependentComputation) {
   auto octets_r =
       crypto::signed_octets(prf, sa.response, sa.ni, sa.keys.sk_pr.view(), crypto::id_payload_body(rc.idr));
   ASSERT_TRUE(octets_r.ok());
-  auto expect_r = crypto::psk_auth(prf, ic.psk, *octets_r);
+  auto expect_r = crypto::psk_auth(prf, ic.local_auth.psk, *octets_r);
   ASSERT_TRUE(expect_r.ok());
   EXPECT_EQ(auth_r->as<AuthPayload>()->data, *expect_r);
   EXPECT_NE(*expect_i, *expect_r);
@@ -275,7 +120,7 @@ TEST(IkeAuth, AuthValuesMatchAnIndependentComputation) {
 
 TEST(IkeAuth, WrongPskIsAuthenticationFailed) {
   auto ic = initiator_config();
-  ic.psk = secret("wrong key");
+  ic.local_auth.psk = secret("wrong key");
   AuthRun r = run(ic, responder_config());
   ASSERT_TRUE(r.responder && r.initiator);
   EXPECT_EQ(r.responder->result.outcome, IkeAuthOutcome::AuthenticationFailed);
@@ -349,11 +194,13 @@ TEST(IkeAuth, CpRequestGetsTheHooksAddress) {
   auto ic = initiator_config();
   auto rc = responder_config();
   ic.cp_request = std::vector<CfgAttribute>{CfgAttribute(CfgAttributeType::INTERNAL_IP4_ADDRESS)};
-  rc.cp_hook = [](const codec::CpPayload& req) -> std::optional<std::vector<CfgAttribute>> {
+  rc.cp_hook = [](const IdPayload&, const codec::CpPayload& req)
+      -> core::Result<std::optional<std::vector<CfgAttribute>>> {
     for (const auto& a : req.attributes)
       if (a.type == CfgAttributeType::INTERNAL_IP4_ADDRESS)
-        return std::vector<CfgAttribute>{CfgAttribute(CfgAttributeType::INTERNAL_IP4_ADDRESS, Bytes{10, 0, 0, 5})};
-    return std::nullopt;
+        return std::optional<std::vector<CfgAttribute>>(
+            std::vector<CfgAttribute>{CfgAttribute(CfgAttributeType::INTERNAL_IP4_ADDRESS, Bytes{10, 0, 0, 5})});
+    return std::optional<std::vector<CfgAttribute>>();
   };
   AuthRun r = run(ic, rc);
   ASSERT_TRUE(r.responder && r.initiator && r.initiator->ok());
@@ -386,7 +233,7 @@ TEST(IkeAuth, SeededRunsAreReproducible) {
 
 TEST(IkeAuth, TamperedResponseIsRejected) {
   auto ic = initiator_config();
-  auto init_pair = run_ike_sa_init(ike_gcm());
+  auto init_pair = run_ike_sa_init();
   ASSERT_TRUE(init_pair);
   IkeAuthInitiator init(init_pair->initiator, ic, seeded(21));
   IkeAuthResponder resp(init_pair->responder, responder_config(), seeded(22));
@@ -423,6 +270,528 @@ TEST(TrafficSelectors, IntersectAndCover) {
   EXPECT_TRUE(narrow({any}, {net, prefix_selector(Bytes{192, 168, 0, 0}, 16)}).size() == 2);
   TrafficSelector v6 = prefix_selector(Bytes(16, 0), 0);
   EXPECT_FALSE(intersect(any, v6));
+}
+
+// ----- The inner-level API the engine drives -----
+
+std::vector<uint8_t> encoded(const std::vector<Payload>& inner) { return codec::encode_payloads(inner, nullptr); }
+
+TEST(IkeAuthInner, RoundTripWithoutProtection) {
+  auto pair = run_ike_sa_init();
+  ASSERT_TRUE(pair);
+  IkeAuthInitiator init(pair->initiator, initiator_config(), seeded(21));
+  IkeAuthResponder resp(pair->responder, responder_config(), seeded(22));
+  auto req = init.build_inner();
+  ASSERT_TRUE(req.ok()) << req.error().to_string();
+  auto step = resp.process_inner(*req);
+  ASSERT_TRUE(step.ok()) << step.error().to_string();
+  EXPECT_TRUE(step->response.empty());
+  EXPECT_EQ(types_of(step->inner), (std::vector<PayloadType>{PayloadType::IDr, PayloadType::AUTH, PayloadType::SA,
+                                                              PayloadType::TSi, PayloadType::TSr}));
+  auto res = init.process_inner(step->inner);
+  ASSERT_TRUE(res.ok()) << res.error().to_string();
+  EXPECT_EQ(res->outcome, IkeAuthOutcome::Established);
+  EXPECT_EQ(step->result.outcome, IkeAuthOutcome::Established);
+  EXPECT_EQ(res->peer_auth_method, codec::AuthMethod::SHARED_KEY_MIC);
+  EXPECT_TRUE(step->result.peer_initial_contact);
+  ASSERT_TRUE(res->child && step->result.child);
+  expect_same_child(*res->child, *step->result.child);
+}
+
+TEST(IkeAuthInner, ByteWrappersProtectExactlyTheInnerChain) {
+  auto pair = run_ike_sa_init();
+  ASSERT_TRUE(pair);
+  auto ic = initiator_config();
+  ic.cp_request = std::vector<CfgAttribute>{CfgAttribute(CfgAttributeType::INTERNAL_IP4_ADDRESS)};
+  // Same seeds: build_inner() and build_request() draw the same ESP SPI first.
+  IkeAuthInitiator plain(pair->initiator, ic, seeded(21));
+  IkeAuthInitiator wired(pair->initiator, ic, seeded(21));
+  auto inner = plain.build_inner();
+  auto wire = wired.build_request();
+  ASSERT_TRUE(inner.ok() && wire.ok());
+  EXPECT_EQ(encoded(inner_of(*wire, pair->initiator, true)), encoded(*inner));
+
+  IkeAuthResponder r1(pair->responder, responder_config(), seeded(22));
+  IkeAuthResponder r2(pair->responder, responder_config(), seeded(22));
+  auto step_plain = r1.process_inner(*inner);
+  auto step_wire = r2.process_request(*wire);
+  ASSERT_TRUE(step_plain.ok() && step_wire.ok());
+  EXPECT_EQ(encoded(inner_of(step_wire->response, pair->initiator, false)), encoded(step_plain->inner));
+  EXPECT_EQ(encoded(step_wire->inner), encoded(step_plain->inner));
+}
+
+TEST(IkeAuthInner, CallOrderIsEnforced) {
+  auto pair = run_ike_sa_init();
+  ASSERT_TRUE(pair);
+  IkeAuthInitiator init(pair->initiator, initiator_config(), seeded(21));
+  EXPECT_FALSE(init.process_inner({}).ok());
+  ASSERT_TRUE(init.build_inner().ok());
+  EXPECT_FALSE(init.build_inner().ok());
+  EXPECT_FALSE(init.build_request().ok());
+}
+
+TEST(IkeAuthInner, ResponderNeedsIdiAndAuth) {
+  auto pair = run_ike_sa_init();
+  ASSERT_TRUE(pair);
+  IkeAuthInitiator init(pair->initiator, initiator_config(), seeded(21));
+  auto req = init.build_inner();
+  ASSERT_TRUE(req.ok());
+  std::vector<Payload> without_auth;
+  for (const auto& p : *req)
+    if (p.type != PayloadType::AUTH) without_auth.push_back(p);
+  IkeAuthResponder resp(pair->responder, responder_config(), seeded(22));
+  auto step = resp.process_inner(without_auth);
+  ASSERT_FALSE(step.ok());
+  EXPECT_EQ(step.error().notify, notify_number(NotifyType::INVALID_SYNTAX));
+}
+
+// ----- Identities and PSK lookups -----
+
+TEST(IkeAuthPsk, ResponderRefusesAnIdentityOtherThanTheConfiguredOne) {
+  auto rc = responder_config();
+  rc.remote_auth.id = fqdn("someone-else.example");
+  AuthRun r = run(initiator_config(), rc);
+  ASSERT_TRUE(r.responder && r.initiator && r.initiator->ok());
+  EXPECT_EQ(r.responder->result.outcome, IkeAuthOutcome::AuthenticationFailed);
+  EXPECT_EQ(r.initiator->value().outcome, IkeAuthOutcome::AuthenticationFailed);
+  // The right identity passes.
+  rc.remote_auth.id = fqdn("initiator.example");
+  AuthRun ok = run(initiator_config(), rc);
+  ASSERT_TRUE(ok.initiator && ok.initiator->ok());
+  EXPECT_EQ(ok.initiator->value().outcome, IkeAuthOutcome::Established);
+}
+
+TEST(IkeAuthPsk, InitiatorRefusesAnUnexpectedResponderIdentity) {
+  auto ic = initiator_config();
+  ic.remote_auth.id = fqdn("gateway.example");
+  AuthRun r = run(ic, responder_config());
+  ASSERT_TRUE(r.responder && r.initiator);
+  EXPECT_EQ(r.responder->result.outcome, IkeAuthOutcome::Established);
+  ASSERT_FALSE(r.initiator->ok());
+  EXPECT_EQ(r.initiator->error().notify, notify_number(NotifyType::AUTHENTICATION_FAILED));
+}
+
+TEST(IkeAuthPsk, ResponderThatDoesNotAcceptPskRefusesIt) {
+  auto rc = responder_config();
+  rc.remote_auth.accept_psk = false;
+  AuthRun r = run(initiator_config(), rc);
+  ASSERT_TRUE(r.responder);
+  EXPECT_EQ(r.responder->result.outcome, IkeAuthOutcome::AuthenticationFailed);
+}
+
+TEST(IkeAuthPsk, DifferentKeysPerDirection) {
+  // Each side signs with its own key and looks the peer's key up by ID.
+  auto ic = initiator_config();
+  auto rc = responder_config();
+  ic.local_auth.psk = secret("initiator key");
+  ic.psk_lookup = [](const IdPayload& id) -> std::optional<crypto::Secret> {
+    if (id.data == text("responder.example")) return secret("responder key");
+    return std::nullopt;
+  };
+  rc.local_auth.psk = secret("responder key");
+  rc.psk_lookup = [](const IdPayload& id) -> std::optional<crypto::Secret> {
+    if (id.data == text("initiator.example")) return secret("initiator key");
+    return std::nullopt;
+  };
+  AuthRun r = run(ic, rc);
+  ASSERT_TRUE(r.initiator && r.initiator->ok()) << r.initiator->error().to_string();
+  EXPECT_EQ(r.initiator->value().outcome, IkeAuthOutcome::Established);
+
+  // The initiator expecting another responder key fails the IKE SA.
+  ic.psk_lookup = [](const IdPayload&) -> std::optional<crypto::Secret> { return secret("initiator key"); };
+  AuthRun bad = run(ic, rc);
+  ASSERT_TRUE(bad.responder && bad.initiator);
+  EXPECT_EQ(bad.responder->result.outcome, IkeAuthOutcome::Established);
+  ASSERT_FALSE(bad.initiator->ok());
+  EXPECT_EQ(bad.initiator->error().notify, notify_number(NotifyType::AUTHENTICATION_FAILED));
+}
+
+TEST(IkeAuthPsk, LookupMissFallsBackToTheLocalKey) {
+  auto rc = responder_config();
+  rc.psk_lookup = [](const IdPayload&) -> std::optional<crypto::Secret> { return std::nullopt; };
+  rc.local_auth.psk = secret("correct horse battery staple");
+  AuthRun r = run(initiator_config(), rc);
+  ASSERT_TRUE(r.initiator && r.initiator->ok());
+  EXPECT_EQ(r.responder->result.outcome, IkeAuthOutcome::Established);
+  EXPECT_EQ(r.initiator->value().outcome, IkeAuthOutcome::Established);
+  // A different local key does not verify the initiator's AUTH.
+  rc.local_auth.psk = secret("another key");
+  AuthRun bad = run(initiator_config(), rc);
+  ASSERT_TRUE(bad.responder);
+  EXPECT_EQ(bad.responder->result.outcome, IkeAuthOutcome::AuthenticationFailed);
+}
+
+TEST(IkeAuthPsk, IdentityTypesTravelUnchanged) {
+  const std::vector<IdPayload> ids = {
+      make_id(IdType::ID_IPV4_ADDR, Bytes{192, 0, 2, 1}),
+      make_id(IdType::ID_IPV6_ADDR, Bytes{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}),
+      make_id(IdType::ID_FQDN, text("initiator.example")),
+      make_id(IdType::ID_RFC822_ADDR, text("alice@example.org")),
+      make_id(IdType::ID_DER_ASN1_DN, Bytes{0x30, 0x00}),
+      make_id(IdType::ID_KEY_ID, Bytes{0xde, 0xad, 0xbe, 0xef}),
+  };
+  for (const auto& idi : ids) {
+    for (const auto& idr : ids) {
+      SCOPED_TRACE(codec::label(idi.id_type) + " / " + codec::label(idr.id_type));
+      auto ic = initiator_config();
+      auto rc = responder_config();
+      ic.idi = idi;
+      rc.idr = idr;
+      rc.psk_lookup = [idi](const IdPayload& got) -> std::optional<crypto::Secret> {
+        if (got.id_type == idi.id_type && got.data == idi.data) return secret("correct horse battery staple");
+        return std::nullopt;
+      };
+      AuthRun r = run(ic, rc);
+      ASSERT_TRUE(r.initiator && r.initiator->ok());
+      EXPECT_EQ(r.initiator->value().outcome, IkeAuthOutcome::Established);
+      EXPECT_EQ(r.initiator->value().peer_id.id_type, idr.id_type);
+      EXPECT_EQ(r.initiator->value().peer_id.data, idr.data);
+      EXPECT_EQ(r.responder->result.peer_id.id_type, idi.id_type);
+      EXPECT_EQ(r.responder->result.peer_id.data, idi.data);
+    }
+  }
+}
+
+TEST(IkeAuthPsk, IdrIsOptionalInTheRequest) {
+  auto ic = initiator_config();
+  ic.idr.reset();
+  AuthRun r = run(ic, responder_config());
+  ASSERT_TRUE(r.init && r.initiator && r.initiator->ok());
+  EXPECT_EQ(find(inner_of(r.request, r.init->initiator, true), PayloadType::IDr), nullptr);
+  EXPECT_EQ(r.initiator->value().outcome, IkeAuthOutcome::Established);
+}
+
+// ----- Notifies: order, window size, transport mode -----
+
+TEST(IkeAuthNotifies, RequestAndResponseFollowTheFlexVpnOrder) {
+  auto ic = initiator_config();
+  ic.idr = fqdn("responder.example");
+  ic.cp_request = std::vector<CfgAttribute>{CfgAttribute(CfgAttributeType::INTERNAL_IP4_ADDRESS)};
+  ic.initial_contact = true;
+  ic.window_size = 5;
+  ic.transport_mode = true;
+  ic.esp_tfc_padding_not_supported = true;
+  ic.non_first_fragments_also = true;
+  auto rc = responder_config();
+  rc.cp_hook = [](const IdPayload&, const codec::CpPayload&) -> core::Result<std::optional<std::vector<CfgAttribute>>> {
+    return std::optional<std::vector<CfgAttribute>>(
+        std::vector<CfgAttribute>{CfgAttribute(CfgAttributeType::INTERNAL_IP4_ADDRESS, Bytes{10, 9, 0, 1})});
+  };
+  rc.window_size = 3;
+  rc.transport_mode = true;
+  rc.esp_tfc_padding_not_supported = true;
+  rc.non_first_fragments_also = true;
+  AuthRun r = run(ic, rc);
+  ASSERT_TRUE(r.init && r.responder && r.initiator && r.initiator->ok());
+
+  auto req = inner_of(r.request, r.init->initiator, true);
+  EXPECT_EQ(types_of(req), (std::vector<PayloadType>{PayloadType::IDi, PayloadType::IDr, PayloadType::AUTH,
+                                                      PayloadType::CP, PayloadType::SA, PayloadType::TSi,
+                                                      PayloadType::TSr, PayloadType::N, PayloadType::N,
+                                                      PayloadType::N, PayloadType::N, PayloadType::N}));
+  EXPECT_EQ(notifies_of(req), (std::vector<NotifyType>{NotifyType::INITIAL_CONTACT, NotifyType::SET_WINDOW_SIZE,
+                                                        NotifyType::USE_TRANSPORT_MODE,
+                                                        NotifyType::ESP_TFC_PADDING_NOT_SUPPORTED,
+                                                        NotifyType::NON_FIRST_FRAGMENTS_ALSO}));
+  // RFC 7296 3.10.1: the window size as four octets, network order.
+  ASSERT_NE(find_notify(req, NotifyType::SET_WINDOW_SIZE), nullptr);
+  EXPECT_EQ(find_notify(req, NotifyType::SET_WINDOW_SIZE)->data, (Bytes{0, 0, 0, 5}));
+  for (const auto& p : req)
+    if (const auto* n = p.as<codec::NotifyPayload>()) {
+      EXPECT_EQ(n->protocol_id, ProtocolId::NONE);
+      EXPECT_TRUE(n->spi.empty());
+    }
+
+  auto resp = inner_of(r.response, r.init->initiator, false);
+  EXPECT_EQ(types_of(resp), (std::vector<PayloadType>{PayloadType::IDr, PayloadType::AUTH, PayloadType::CP,
+                                                       PayloadType::SA, PayloadType::TSi, PayloadType::TSr,
+                                                       PayloadType::N, PayloadType::N, PayloadType::N,
+                                                       PayloadType::N}));
+  EXPECT_EQ(notifies_of(resp), (std::vector<NotifyType>{NotifyType::SET_WINDOW_SIZE, NotifyType::USE_TRANSPORT_MODE,
+                                                         NotifyType::ESP_TFC_PADDING_NOT_SUPPORTED,
+                                                         NotifyType::NON_FIRST_FRAGMENTS_ALSO}));
+  EXPECT_EQ(find_notify(resp, NotifyType::SET_WINDOW_SIZE)->data, (Bytes{0, 0, 0, 3}));
+
+  const IkeAuthResult& ir = r.initiator->value();
+  const IkeAuthResult& rr = r.responder->result;
+  EXPECT_EQ(rr.peer_window_size, 5u);
+  EXPECT_EQ(ir.peer_window_size, 3u);
+  EXPECT_TRUE(rr.peer_initial_contact);
+  EXPECT_FALSE(ir.peer_initial_contact);
+  EXPECT_TRUE(rr.peer_esp_tfc_padding_not_supported && ir.peer_esp_tfc_padding_not_supported);
+  EXPECT_TRUE(rr.peer_non_first_fragments_also && ir.peer_non_first_fragments_also);
+  EXPECT_TRUE(ir.transport_mode && rr.transport_mode);
+  ASSERT_TRUE(ir.child && rr.child);
+  EXPECT_TRUE(ir.child->transport_mode);
+  expect_same_child(*ir.child, *rr.child);
+}
+
+TEST(IkeAuthNotifies, DefaultsSendNoneAndReportWindowOne) {
+  auto ic = initiator_config();
+  ic.initial_contact = false;
+  AuthRun r = run(ic, responder_config());
+  ASSERT_TRUE(r.init && r.responder && r.initiator && r.initiator->ok());
+  EXPECT_TRUE(notifies_of(inner_of(r.request, r.init->initiator, true)).empty());
+  EXPECT_TRUE(notifies_of(inner_of(r.response, r.init->initiator, false)).empty());
+  EXPECT_EQ(r.initiator->value().peer_window_size, 1u);
+  EXPECT_EQ(r.responder->result.peer_window_size, 1u);
+  EXPECT_FALSE(r.responder->result.peer_initial_contact);
+  EXPECT_FALSE(r.initiator->value().transport_mode);
+}
+
+TEST(IkeAuthNotifies, TransportModeNeedsBothSides) {
+  struct Case {
+    bool asks, allows, expected;
+  };
+  for (Case c : {Case{true, false, false}, Case{false, true, false}, Case{true, true, true}}) {
+    SCOPED_TRACE(std::to_string(c.asks) + std::to_string(c.allows));
+    auto ic = initiator_config();
+    auto rc = responder_config();
+    ic.transport_mode = c.asks;
+    rc.transport_mode = c.allows;
+    AuthRun r = run(ic, rc);
+    ASSERT_TRUE(r.init && r.responder && r.initiator && r.initiator->ok());
+    auto resp = inner_of(r.response, r.init->initiator, false);
+    EXPECT_EQ(find_notify(resp, NotifyType::USE_TRANSPORT_MODE) != nullptr, c.expected);
+    EXPECT_EQ(r.initiator->value().transport_mode, c.expected);
+    EXPECT_EQ(r.responder->result.transport_mode, c.expected);
+    ASSERT_TRUE(r.initiator->value().child);
+    EXPECT_EQ(r.initiator->value().child->transport_mode, c.expected);
+  }
+}
+
+TEST(IkeAuthNotifies, MalformedSetWindowSizeIsInvalidSyntax) {
+  for (Bytes bad : {Bytes{0, 0, 5}, Bytes{0, 0, 0, 0}, Bytes{0, 0, 0, 0, 5}}) {
+    SCOPED_TRACE(core::to_hex(bad));
+    auto pair = run_ike_sa_init();
+    ASSERT_TRUE(pair);
+    auto ic = initiator_config();
+    ic.window_size = 4;
+    IkeAuthInitiator init(pair->initiator, ic, seeded(21));
+    auto req = init.build_inner();
+    ASSERT_TRUE(req.ok());
+    std::vector<Payload> broken = *req;
+    ASSERT_NE(find_notify(broken, NotifyType::SET_WINDOW_SIZE), nullptr);
+    find_notify(broken, NotifyType::SET_WINDOW_SIZE)->data = bad;
+    auto rc = responder_config();
+    rc.window_size = 2;
+    IkeAuthResponder resp(pair->responder, rc, seeded(22));
+    auto refused = resp.process_inner(broken);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().notify, notify_number(NotifyType::INVALID_SYNTAX));
+
+    // The same on the initiator's side of a valid exchange.
+    IkeAuthResponder resp2(pair->responder, rc, seeded(22));
+    auto step = resp2.process_inner(*req);
+    ASSERT_TRUE(step.ok());
+    std::vector<Payload> answer = step->inner;
+    ASSERT_NE(find_notify(answer, NotifyType::SET_WINDOW_SIZE), nullptr);
+    find_notify(answer, NotifyType::SET_WINDOW_SIZE)->data = bad;
+    auto res = init.process_inner(answer);
+    ASSERT_FALSE(res.ok());
+    EXPECT_EQ(res.error().notify, notify_number(NotifyType::INVALID_SYNTAX));
+    auto good = init.process_inner(step->inner);
+    ASSERT_TRUE(good.ok());
+    EXPECT_EQ(good->peer_window_size, 2u);
+  }
+}
+
+TEST(IkeAuthNotifies, RefusedChildStillAnnouncesTheWindow) {
+  auto ic = initiator_config();
+  auto rc = responder_config();
+  ic.child_policy = esp_policy({esp_cbc()});
+  rc.child_policy = esp_policy({esp_gcm()});
+  rc.window_size = 8;
+  AuthRun r = run(ic, rc);
+  ASSERT_TRUE(r.init && r.initiator && r.initiator->ok());
+  auto resp = inner_of(r.response, r.init->initiator, false);
+  EXPECT_EQ(types_of(resp), (std::vector<PayloadType>{PayloadType::IDr, PayloadType::AUTH, PayloadType::N,
+                                                       PayloadType::N}));
+  EXPECT_EQ(notifies_of(resp),
+            (std::vector<NotifyType>{NotifyType::NO_PROPOSAL_CHOSEN, NotifyType::SET_WINDOW_SIZE}));
+  EXPECT_EQ(r.initiator->value().outcome, IkeAuthOutcome::ChildSaFailed);
+  EXPECT_EQ(r.initiator->value().peer_window_size, 8u);
+}
+
+TEST(IkeAuthNotifies, WithoutAFirstChildTheRequestCarriesNoChildPayloads) {
+  auto ic = initiator_config();
+  ic.first_child = false;
+  ic.cp_request = std::vector<CfgAttribute>{CfgAttribute(CfgAttributeType::INTERNAL_IP4_ADDRESS)};
+  ic.transport_mode = true;
+  ic.window_size = 2;
+  AuthRun r = run(ic, responder_config());
+  ASSERT_TRUE(r.init && r.responder && r.initiator && r.initiator->ok());
+  auto req = inner_of(r.request, r.init->initiator, true);
+  EXPECT_EQ(types_of(req),
+            (std::vector<PayloadType>{PayloadType::IDi, PayloadType::AUTH, PayloadType::N, PayloadType::N}));
+  EXPECT_EQ(notifies_of(req), (std::vector<NotifyType>{NotifyType::INITIAL_CONTACT, NotifyType::SET_WINDOW_SIZE}));
+  EXPECT_EQ(r.initiator->value().outcome, IkeAuthOutcome::Established);
+  EXPECT_FALSE(r.initiator->value().child);
+  EXPECT_FALSE(r.responder->result.child);
+}
+
+// ----- CP policy hook and the address pool (RFC 7296 2.19, 3.15) -----
+
+struct PoolRun {
+  std::shared_ptr<AddressPool> pool;
+  std::shared_ptr<uint64_t> owner = std::make_shared<uint64_t>(0);
+  IkeAuthResponderConfig responder;
+};
+
+PoolRun pool_responder(Bytes first, Bytes last) {
+  AddressPoolConfig pc;
+  pc.first = std::move(first);
+  pc.last = std::move(last);
+  auto pool = AddressPool::create(pc);
+  EXPECT_TRUE(pool.ok()) << pool.error().to_string();
+  PoolRun out;
+  out.pool = std::make_shared<AddressPool>(std::move(pool).value());
+  out.responder = responder_config();
+  auto owner = out.owner;
+  out.responder.cp_hook = make_cp_hook(out.pool, [owner] { return *owner; });
+  return out;
+}
+
+IkeAuthInitiatorConfig asks_for_address(CfgAttributeType type = CfgAttributeType::INTERNAL_IP4_ADDRESS) {
+  auto ic = initiator_config();
+  ic.cp_request = std::vector<CfgAttribute>{CfgAttribute(type)};
+  return ic;
+}
+
+TEST(IkeAuthCp, PoolAddressesThenExhaustionKeepsTheIkeSa) {
+  PoolRun p = pool_responder(Bytes{10, 0, 0, 1}, Bytes{10, 0, 0, 2});
+  for (uint64_t owner : {1, 2}) {
+    *p.owner = owner;
+    AuthRun r = run(asks_for_address(), p.responder);
+    ASSERT_TRUE(r.initiator && r.initiator->ok());
+    const IkeAuthResult& ir = r.initiator->value();
+    EXPECT_EQ(ir.outcome, IkeAuthOutcome::Established);
+    ASSERT_EQ(ir.cp_attributes.size(), 1u);
+    EXPECT_EQ(ir.cp_attributes[0].value, (Bytes{10, 0, 0, static_cast<uint8_t>(owner)}));
+    EXPECT_EQ(p.pool->address_of(owner), ir.cp_attributes[0].value);
+    EXPECT_EQ(r.responder->result.cp_attributes.size(), 1u);
+  }
+  *p.owner = 3;
+  AuthRun r = run(asks_for_address(), p.responder);
+  ASSERT_TRUE(r.init && r.responder && r.initiator && r.initiator->ok());
+  EXPECT_EQ(r.responder->result.outcome, IkeAuthOutcome::ChildSaFailed);
+  EXPECT_EQ(r.responder->result.notify, notify_number(NotifyType::INTERNAL_ADDRESS_FAILURE));
+  const IkeAuthResult& ir = r.initiator->value();
+  EXPECT_EQ(ir.outcome, IkeAuthOutcome::ChildSaFailed);
+  EXPECT_EQ(ir.notify, notify_number(NotifyType::INTERNAL_ADDRESS_FAILURE));
+  // The IKE SA is authenticated: the responder's identity was verified.
+  EXPECT_EQ(ir.peer_id.data, text("responder.example"));
+  EXPECT_FALSE(ir.child);
+  auto resp = inner_of(r.response, r.init->initiator, false);
+  EXPECT_EQ(types_of(resp), (std::vector<PayloadType>{PayloadType::IDr, PayloadType::AUTH, PayloadType::N}));
+  EXPECT_EQ(p.pool->in_use(), 2u);
+
+  // A released address goes to the next owner.
+  p.pool->release(1);
+  AuthRun again = run(asks_for_address(), p.responder);
+  ASSERT_TRUE(again.initiator && again.initiator->ok());
+  ASSERT_EQ(again.initiator->value().cp_attributes.size(), 1u);
+  EXPECT_EQ(again.initiator->value().cp_attributes[0].value, (Bytes{10, 0, 0, 1}));
+}
+
+TEST(IkeAuthCp, RefusedChildLeasesNothing) {
+  PoolRun p = pool_responder(Bytes{10, 0, 0, 1}, Bytes{10, 0, 0, 9});
+  p.responder.child_policy = esp_policy({esp_gcm()});
+  auto ic = asks_for_address();
+  ic.child_policy = esp_policy({esp_cbc()});
+  AuthRun r = run(ic, p.responder);
+  ASSERT_TRUE(r.initiator && r.initiator->ok());
+  EXPECT_EQ(r.initiator->value().notify, notify_number(NotifyType::NO_PROPOSAL_CHOSEN));
+  EXPECT_EQ(p.pool->in_use(), 0u);
+}
+
+TEST(IkeAuthCp, Ipv6PoolAnswersAnIpv6Request) {
+  Bytes first{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
+  Bytes last = first;
+  last[15] = 0x20;
+  PoolRun p = pool_responder(first, last);
+  *p.owner = 7;
+  AuthRun r = run(asks_for_address(CfgAttributeType::INTERNAL_IP6_ADDRESS), p.responder);
+  ASSERT_TRUE(r.initiator && r.initiator->ok());
+  const auto& attrs = r.initiator->value().cp_attributes;
+  ASSERT_EQ(attrs.size(), 1u);
+  EXPECT_EQ(attrs[0].type, CfgAttributeType::INTERNAL_IP6_ADDRESS);
+  // RFC 7296 3.15.1: 16 octets of address and one of prefix length.
+  ASSERT_EQ(attrs[0].value.size(), 17u);
+  EXPECT_EQ(Bytes(attrs[0].value.begin(), attrs[0].value.begin() + 16), first);
+  // An IPv4 request to that pool cannot be served.
+  *p.owner = 8;
+  AuthRun v4 = run(asks_for_address(), p.responder);
+  ASSERT_TRUE(v4.initiator && v4.initiator->ok());
+  EXPECT_EQ(v4.initiator->value().notify, notify_number(NotifyType::INTERNAL_ADDRESS_FAILURE));
+}
+
+TEST(IkeAuthCp, CpRequiredWithoutRequestIsFailedCpRequired) {
+  PoolRun p = pool_responder(Bytes{10, 0, 0, 1}, Bytes{10, 0, 0, 9});
+  p.responder.cp_required = true;
+  AuthRun r = run(initiator_config(), p.responder);
+  ASSERT_TRUE(r.init && r.responder && r.initiator && r.initiator->ok());
+  EXPECT_EQ(r.responder->result.outcome, IkeAuthOutcome::ChildSaFailed);
+  EXPECT_EQ(r.responder->result.notify, notify_number(NotifyType::FAILED_CP_REQUIRED));
+  EXPECT_EQ(r.initiator->value().outcome, IkeAuthOutcome::ChildSaFailed);
+  EXPECT_EQ(r.initiator->value().notify, notify_number(NotifyType::FAILED_CP_REQUIRED));
+  EXPECT_EQ(notifies_of(inner_of(r.response, r.init->initiator, false)),
+            (std::vector<NotifyType>{NotifyType::FAILED_CP_REQUIRED}));
+  // With the request it is served.
+  AuthRun ok = run(asks_for_address(), p.responder);
+  ASSERT_TRUE(ok.initiator && ok.initiator->ok());
+  EXPECT_EQ(ok.initiator->value().outcome, IkeAuthOutcome::Established);
+}
+
+TEST(IkeAuthCp, HookSeesThePeerIdentityAndItsErrorsDecide) {
+  auto rc = responder_config();
+  auto seen = std::make_shared<IdPayload>();
+  rc.cp_hook = [seen](const IdPayload& peer, const codec::CpPayload&)
+      -> core::Result<std::optional<std::vector<CfgAttribute>>> {
+    *seen = peer;
+    return core::make_error("policy", "no address for this user", notify_number(NotifyType::FAILED_CP_REQUIRED));
+  };
+  AuthRun r = run(asks_for_address(), rc);
+  ASSERT_TRUE(r.initiator && r.initiator->ok());
+  EXPECT_EQ(seen->data, text("initiator.example"));
+  EXPECT_EQ(r.initiator->value().notify, notify_number(NotifyType::FAILED_CP_REQUIRED));
+
+  // Another error is the task's own failure: nothing is sent.
+  rc.cp_hook = [](const IdPayload&, const codec::CpPayload&) -> core::Result<std::optional<std::vector<CfgAttribute>>> {
+    return core::make_error("policy", "backend unavailable");
+  };
+  auto pair = run_ike_sa_init();
+  ASSERT_TRUE(pair);
+  IkeAuthInitiator init(pair->initiator, asks_for_address(), seeded(21));
+  IkeAuthResponder resp(pair->responder, rc, seeded(22));
+  auto req = init.build_inner();
+  ASSERT_TRUE(req.ok());
+  EXPECT_FALSE(resp.process_inner(*req).ok());
+}
+
+TEST(IkeAuthCp, CfgReplyWithoutRequestIsRejected) {
+  auto pair = run_ike_sa_init();
+  ASSERT_TRUE(pair);
+  IkeAuthInitiator init(pair->initiator, initiator_config(), seeded(21));
+  IkeAuthResponder resp(pair->responder, responder_config(), seeded(22));
+  auto req = init.build_inner();
+  ASSERT_TRUE(req.ok());
+  auto step = resp.process_inner(*req);
+  ASSERT_TRUE(step.ok());
+  // RFC 7296 2.19: a CFG_REPLY the initiator never asked for.
+  std::vector<Payload> answer = step->inner;
+  codec::CpPayload reply;
+  reply.cfg_type = codec::CfgType::CFG_REPLY;
+  reply.attributes = {CfgAttribute(CfgAttributeType::INTERNAL_IP4_ADDRESS, Bytes{10, 0, 0, 1})};
+  auto sa_at = std::find_if(answer.begin(), answer.end(), [](const Payload& p) { return p.type == PayloadType::SA; });
+  answer.insert(sa_at, Payload(PayloadType::CP, reply));
+  auto res = init.process_inner(answer);
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.error().notify, notify_number(NotifyType::INVALID_SYNTAX));
+  // The untouched answer is fine.
+  auto good = init.process_inner(step->inner);
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(good->outcome, IkeAuthOutcome::Established);
 }
 
 }  // namespace
