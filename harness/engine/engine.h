@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: Apache-2.0
+// One IKEv2 endpoint (RFC 7296): the table of its IKE SAs and their Child
+// SAs, and the state machine that drives the exchange tasks (ike_sa_init.h,
+// ike_auth.h, create_child_sa.h, and the INFORMATIONAL exchanges here) over
+// Message IDs and windows (exchange_window.h), retransmission
+// (retransmit.h), SK protection and RFC 7383 fragmentation (crypto/sk.h).
+//
+// The engine does no I/O and reads no clock of its own: datagrams go out
+// through a send callback and come in through receive(); time and timers
+// come from a VirtualClock (self mode moves it by hand; a network driver
+// keeps it at real time), and every random byte from an injected source, so
+// a seeded self-mode run repeats byte for byte. Both roles live in one
+// engine: any endpoint may initiate IKE SAs and answer them. Single-threaded;
+// nothing throws.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/codec/cp_payload.h"
+#include "harness/codec/id_payload.h"
+#include "harness/core/bytes.h"
+#include "harness/core/clock.h"
+#include "harness/core/result.h"
+#include "harness/crypto/key_table.h"
+#include "harness/engine/config.h"
+#include "harness/engine/events.h"
+#include "harness/engine/ike_auth.h"
+#include "harness/engine/ike_sa_init.h"
+
+namespace ikeh::engine {
+
+class IkeSa;
+
+// Where a datagram goes or came from: the peer's transport address, and
+// whether it travels on the NAT-T port with the non-ESP marker (RFC 3948
+// 2.2; the marker itself is the transport's business).
+struct Route {
+  Endpoint remote;
+  bool natt = false;
+};
+
+struct EngineEnv {
+  // Timers and time. Must outlive the engine.
+  core::VirtualClock* clock = nullptr;
+  // SPIs, nonces, DH private values, IVs, cookie secret, jitter.
+  RandomSource random;
+  // Hands one datagram (an IKE message without marker) to the transport.
+  std::function<void(const Route& to, core::BytesView message)> send;
+  // This endpoint's address as peers see it: the NAT-D hashes and the
+  // cookie use it. Its port is the IKE port; natt_port the NAT-T one.
+  Endpoint local;
+  uint16_t natt_port = 4500;
+  // Names the engine in events ("initiator", "hub").
+  std::string name = "engine";
+};
+
+// A read-only view of one Child SA.
+struct ChildSaInfo {
+  uint32_t id = 0;
+  ChildSaState state = ChildSaState::Installed;
+  ChildSa sa;  // suite, SPIs (spi_i: the creating exchange's initiator), selectors, keys
+  bool transport_mode = false;
+  // True when this side created it as the exchange initiator (its inbound SPI
+  // is sa.spi_i then, sa.spi_r otherwise).
+  bool we_initiated = false;
+  // The SPI this side receives ESP with, and the one it sends with.
+  Bytes inbound_spi() const { return we_initiated ? sa.spi_i : sa.spi_r; }
+  Bytes outbound_spi() const { return we_initiated ? sa.spi_r : sa.spi_i; }
+};
+
+// A read-only view of one IKE SA.
+struct IkeSaInfo {
+  uint64_t serial = 0;
+  IkeSaState state = IkeSaState::Connecting;
+  bool original_initiator = false;
+  uint64_t spi_i = 0;
+  uint64_t spi_r = 0;
+  Route route;
+  std::optional<Suite> suite;
+  DhGroup group = DhGroup::NONE;
+  codec::IdPayload peer_id;  // empty until authenticated
+  std::vector<ChildSaInfo> children;  // every Child SA, deleted ones included
+  // CFG_REPLY attributes received (initiator) or sent (responder), and the
+  // address assigned from the pool (responder).
+  std::vector<codec::CfgAttribute> cp_attributes;
+  std::optional<Bytes> assigned_address;
+  // The serial of the IKE SA that replaced this one in a rekey (0: none).
+  uint64_t replaced_by = 0;
+  uint32_t peer_window = 1;
+  bool fragmentation = false;
+  bool nat_detected = false;
+  uint32_t retransmissions = 0;  // requests of this SA sent again, in total
+};
+
+// What the CFG_SET hook answers (RFC 7296 3.15.1): the attributes accepted
+// into the CFG_ACK (values left empty by the engine), or nullopt to answer
+// without a CP payload (the CFG_SET ignored).
+using CfgSetHook = std::function<std::optional<std::vector<codec::CfgAttribute>>(
+    uint64_t ike_sa, const codec::IdPayload& peer_id, const std::vector<codec::CfgAttribute>& set)>;
+
+class Engine {
+ public:
+  // Errors: validate(config) fails, the environment lacks a clock, random
+  // source or send callback.
+  static core::Result<std::unique_ptr<Engine>> create(EngineConfig config, EngineEnv env);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void add_observer(Observer observer);
+  // Replaces the CFG_SET policy (default: accept every attribute).
+  void set_cfg_set_hook(CfgSetHook hook);
+
+  // ----- Starting exchanges (this side is the exchange initiator) -----
+
+  // Starts a new IKE SA with the peer at `peer` (IKE_SA_INIT then IKE_AUTH,
+  // creating the first Child SA as configured). `peer_natt_port` is where
+  // the peer listens for NAT-T (RFC 7296 2.23: the exchange moves there when
+  // a NAT is detected or force_natt is set). Returns its serial.
+  core::Result<uint64_t> initiate(const Endpoint& peer, uint16_t peer_natt_port = 4500);
+  // On an established IKE SA. Each queues one exchange, started when the
+  // peer's window allows (RFC 7296 2.3). Errors: no such SA, not
+  // established, no such Child SA.
+  core::Status create_child(uint64_t ike_sa);
+  core::Status rekey_child(uint64_t ike_sa, uint32_t child);
+  core::Status rekey_ike(uint64_t ike_sa);
+  core::Status delete_child(uint64_t ike_sa, uint32_t child);
+  core::Status delete_ike(uint64_t ike_sa);
+  core::Status liveness_check(uint64_t ike_sa);  // an empty INFORMATIONAL (RFC 7296 1.4)
+  // INFORMATIONAL with CP(CFG_SET) (RFC 7296 3.15); the CFG_ACK arrives as
+  // an event and in last_cfg_ack().
+  core::Status send_cfg_set(uint64_t ike_sa, std::vector<codec::CfgAttribute> attributes);
+
+  // ----- Input -----
+
+  // One IKE message (non-ESP marker already stripped) from `from`. Never
+  // fails: what cannot be used is dropped with an Error event, and answered
+  // with INVALID_SPI / INVALID_MESSAGE_ID / INVALID_SYNTAX where RFC 7296
+  // 2.21 says so.
+  void receive(core::BytesView message, const Route& from);
+
+  // ----- State -----
+
+  std::vector<IkeSaInfo> ike_sas() const;
+  std::optional<IkeSaInfo> ike_sa(uint64_t serial) const;
+  // The IKE SAs in a state, in serial order.
+  std::vector<uint64_t> ike_sas_in(IkeSaState state) const;
+  // The CFG_ACK attributes of the last CFG_SET exchange on `ike_sa`; nullopt
+  // when the answer carried no CP or none was sent.
+  std::optional<std::vector<codec::CfgAttribute>> last_cfg_ack(uint64_t ike_sa) const;
+  // Half-open IKE SAs (responder: IKE_SA_INIT answered, IKE_AUTH not done).
+  std::size_t half_open() const;
+  // Rows for a Wireshark ikev2_decryption_table: one per IKE SA whose keys
+  // are derived (rekeyed ones included). This is key export: only call it
+  // when the user asked for keys.
+  std::vector<crypto::KeyTableEntry> key_table() const;
+  const EngineConfig& config() const { return config_; }
+  const EngineEnv& env() const { return env_; }
+
+ private:
+  friend class IkeSa;
+  Engine(EngineConfig config, EngineEnv env);
+
+  IkeSa* find(uint64_t serial) const;
+  IkeSa* find_by_spi(uint64_t our_spi) const;
+  IkeSa* new_sa(bool original_initiator, const Route& route);
+  uint32_t next_child_id() { return next_child_id_++; }
+  void register_spi(IkeSa& sa, uint64_t our_spi);
+  void emit(Event e) const;
+  uint64_t draw_spi();
+  void handle_init_request(const codec::Message& m, core::BytesView wire, const Route& from);
+  void answer_unknown_spi(const codec::Message& m, const Route& from);
+  // RFC 7296 2.4: a new IKE SA authenticated with INITIAL_CONTACT replaces
+  // every other IKE SA with the same peer identity.
+  void replace_for_initial_contact(IkeSa& fresh);
+  void reap(IkeSa& sa);
+
+  EngineConfig config_;
+  EngineEnv env_;
+  std::vector<Observer> observers_;
+  CfgSetHook cfg_set_hook_;
+  std::shared_ptr<class AddressPool> pool_;
+  Bytes cookie_secret_;
+  uint64_t next_serial_ = 1;
+  uint32_t next_child_id_ = 1;
+  std::map<uint64_t, std::unique_ptr<IkeSa>> sas_;  // by serial
+  std::map<uint64_t, uint64_t> by_spi_;               // our SPI -> serial
+};
+
+}  // namespace ikeh::engine
