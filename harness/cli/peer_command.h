@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// `ikeharness initiate` and `ikeharness respond`: one engine on real UDP
+// sockets (scenario::UdpDriver) against an external peer, configured by a
+// JSON endpoint file (scenario::load_endpoint_config, docs/config.md).
+// docs/external-peer.md is the user's guide.
+//
+// Both print one line per engine event on `out` (format_event, times in
+// seconds since the start; --json-events: one JSON object per line instead,
+// --quiet: none), a summary of each IKE SA when it is established (SPIs,
+// suite, peer identity, Child SAs with SPIs and selectors, the virtual IP),
+// and a last line with the verdict. Usage and input errors (the loader's
+// "FILE: /json/pointer: reason", a bind failure, an unwritable output file)
+// are one line on `err`. Keys are written only to --keys-out.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace ikeh::cli {
+
+// What both commands share.
+struct PeerOptions {
+  std::string config;                     // the endpoint configuration file
+  std::optional<uint16_t> natt_port;      // local NAT-T port (0: a free one)
+  std::string pcap;                       // write every datagram sent and received here
+  std::string keys_out;                   // write the Wireshark ikev2_decryption_table here
+  std::optional<uint64_t> seed;           // reproducible SPIs, nonces and DH values
+  std::optional<double> timeout_s;        // see the commands
+  double hold_s = 0;                      // keep the SAs up this long, answering the peer
+  bool quiet = false;                     // no event lines
+  bool json_events = false;               // events, summaries and verdict as JSON lines
+};
+
+struct InitiateOptions : PeerOptions {
+  std::string peer;   // ADDR[:PORT]; empty: the configuration's network.remote_address
+  std::string local;  // ADDR[:PORT]; empty: the configuration's network section, else free ports
+  std::optional<uint16_t> peer_natt_port;
+  bool rekey_child = false;
+  bool rekey_ike = false;
+  bool delete_ike = false;
+};
+
+struct RespondOptions : PeerOptions {
+  std::string listen;  // ADDR[:PORT]; empty: the configuration's network section
+  std::optional<uint32_t> count;
+  bool once = false;           // --count 1
+  bool until_deleted = false;  // after --count: wait until the peer deleted those IKE SAs
+};
+
+// The default for InitiateOptions::timeout_s: the longest each step (the
+// initial exchanges, each requested action) may take.
+inline constexpr double kDefaultInitiateTimeout = 60;
+
+// Starts one IKE SA with the peer and, once it is established, runs the
+// requested actions in this order: rekey the first Child SA, rekey the IKE
+// SA, hold for hold_s seconds (answering liveness checks, rekeys and deletes
+// from the peer; a signal ends the hold early), delete the IKE SA. Returns 0
+// when the IKE SA was established and every action completed, 1 when the
+// IKE SA failed (AUTHENTICATION_FAILED, NO_PROPOSAL_CHOSEN, retransmissions
+// given up), an action failed, a step timed out or `interrupt` stopped it,
+// 2 for usage and input errors. The pcap and key table are written on every
+// path once the sockets are open.
+int run_initiate(const InitiateOptions& options, std::ostream& out, std::ostream& err,
+                 const std::atomic<int>* interrupt = nullptr);
+
+// Answers peers. Prints "listening on ADDR:PORT (NAT-T ADDR:PORT)" with the
+// bound ports first. With count N (or once): returns 0 when N IKE SAs were
+// established (then, with until_deleted, once the peer deleted all of them;
+// with hold_s, after that much longer), 1 when timeout_s passes or a signal
+// arrives first. Without a count it serves until timeout_s or a signal and
+// returns 0. 2 for usage and input errors.
+int run_respond(const RespondOptions& options, std::ostream& out, std::ostream& err,
+                const std::atomic<int>* interrupt = nullptr);
+
+}  // namespace ikeh::cli
