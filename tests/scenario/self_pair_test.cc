@@ -11,7 +11,9 @@
 #include <string>
 
 #include "harness/codec/message.h"
+#include "harness/crypto/key_table.h"
 #include "harness/crypto/sk.h"
+#include "harness/scenario/engine_config.h"
 
 namespace ikeh::scenario {
 namespace {
@@ -653,6 +655,121 @@ TEST(SelfPairCreateChild, UnacceptableSelectorsAreRefusedAndTheIkeSaStays) {
   EXPECT_TRUE(has_event(run.i_events, EventKind::Error, "TS_UNACCEPTABLE"));
   EXPECT_EQ(i.ike_sa(run.ike)->state, IkeSaState::Established);
   EXPECT_EQ(live_children(*i.ike_sa(run.ike)).size(), 1u);
+}
+
+}  // namespace
+}  // namespace ikeh::scenario
+
+namespace ikeh::scenario {
+namespace {
+
+TEST(SelfPairPaths, CertificatePairFromTheExampleConfigsAuthenticates) {
+  auto i = load_engine_config(std::string(IKEH_SOURCE_DIR) + "/examples/configs/cert-initiator.json");
+  auto r = load_engine_config(std::string(IKEH_SOURCE_DIR) + "/examples/configs/cert-responder.json");
+  ASSERT_TRUE(i.ok()) << i.error().to_string();
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  SelfPairOptions o;
+  o.initiator = *i;
+  o.responder = *r;
+  PairRun run = start(std::move(o));
+  ASSERT_TRUE(run.pair->run_until([&] { return settled(*run.pair, run.ike); }));
+  auto sa = *run.pair->initiator().ike_sa(run.ike);
+  ASSERT_EQ(sa.state, IkeSaState::Established);
+  EXPECT_EQ(sa.peer_id.data, fqdn("hub.example").data);
+  // The certificates travelled in CERT payloads and AUTH used RFC 7427.
+  bool cert = false, auth14 = false;
+  for (const auto& e : run.i_events)
+    if (e.kind == EventKind::MessageReceived && e.exchange == ExchangeType::IKE_AUTH)
+      for (const auto& p : e.payloads) {
+        cert |= p.type == codec::PayloadType::CERT;
+        if (const auto* a = p.as<codec::AuthPayload>(); a && p.type == codec::PayloadType::AUTH)
+          auth14 |= a->method == codec::AuthMethod::DIGITAL_SIGNATURE;
+      }
+  EXPECT_TRUE(cert);
+  EXPECT_TRUE(auth14);
+}
+
+TEST(SelfPairPaths, ForcedNatTraversalMovesIkeAuthToThe4500PortWithTheMarker) {
+  auto o = base_options();
+  o.initiator.force_natt = true;
+  PairRun run = start(std::move(o));
+  ASSERT_TRUE(run.pair->run_until([&] { return established(*run.pair, run.ike); }));
+  std::vector<bool> marker;
+  for (const auto& rec : run.pair->link().records())
+    if (rec.event == net::LinkRecord::Event::Sent) marker.push_back(rec.non_esp_marker);
+  // IKE_SA_INIT on 500 both ways, IKE_AUTH on 4500 both ways (RFC 7296 2.23:
+  // the responder answers where the request came from).
+  EXPECT_EQ(marker, (std::vector<bool>{false, false, true, true}));
+  EXPECT_TRUE(run.pair->initiator().ike_sa(run.ike)->route.natt);
+}
+
+TEST(SelfPairPaths, TransportModeOnlyWhenBothSidesWantIt) {
+  for (bool responder_allows : {true, false}) {
+    auto o = base_options();
+    o.initiator.transport_mode = true;
+    o.responder.transport_mode = responder_allows;
+    PairRun run = start(std::move(o));
+    ASSERT_TRUE(run.pair->run_until([&] { return established(*run.pair, run.ike); }));
+    EXPECT_EQ(run.pair->initiator().ike_sa(run.ike)->children.at(0).transport_mode, responder_allows);
+    EXPECT_EQ(run.pair->responder().ike_sas().at(0).children.at(0).transport_mode, responder_allows);
+  }
+}
+
+TEST(SelfPairPaths, NoCommonIkeProposalFailsTheInitiator) {
+  auto o = base_options();
+  o.responder.ike_policy.suites = {engine::ike_suite(codec::EncrId::ENCR_AES_CBC, 128,
+                                                     codec::IntegId::AUTH_HMAC_SHA2_256_128,
+                                                     codec::PrfId::PRF_HMAC_SHA2_256, codec::DhGroup::ECP_256)};
+  PairRun run = start(std::move(o));
+  ASSERT_TRUE(run.pair->run_until([&] { return settled(*run.pair, run.ike); }));
+  EXPECT_EQ(run.pair->initiator().ike_sa(run.ike)->state, IkeSaState::Failed);
+  EXPECT_TRUE(has_event(run.i_events, EventKind::IkeSaState, "NO_PROPOSAL_CHOSEN"));
+  // The responder kept no state (RFC 7296 2.6: refusals are stateless).
+  EXPECT_TRUE(run.pair->responder().ike_sas().empty());
+}
+
+TEST(SelfPairPaths, CorruptedIcvIsDroppedAndTheRetransmissionGetsThrough) {
+  auto o = base_options();
+  net::FaultRule corrupt;
+  corrupt.match.direction = net::DirectionMatch::InitiatorToResponder;
+  corrupt.match.packet_index = 2;  // the first IKE_AUTH request
+  corrupt.action = net::FaultAction::Corrupt;
+  corrupt.corruption.mode = net::Corruption::Mode::XorByte;
+  corrupt.corruption.offset = 60;  // inside the ciphertext: the GCM tag no longer verifies
+  corrupt.corruption.mask = 0x01;
+  o.faults = {corrupt};
+  PairRun run = start(std::move(o));
+  ASSERT_TRUE(run.pair->run_until([&] { return established(*run.pair, run.ike); }));
+  EXPECT_TRUE(has_event(run.r_events, EventKind::Error, "message dropped"));
+  EXPECT_EQ(run.pair->initiator().ike_sa(run.ike)->retransmissions, 1u);
+}
+
+TEST(SelfPairPaths, RequestBeyondTheWindowIsDroppedAndReportedWithInvalidMessageId) {
+  PairRun run = start(base_options());
+  ASSERT_TRUE(run.pair->run_until([&] { return established(*run.pair, run.ike); }));
+  auto rows = run.pair->initiator().key_table();
+  ASSERT_EQ(rows.size(), 1u);
+  auto suite = rows[0].suite();
+  ASSERT_TRUE(suite.ok());
+  // An INFORMATIONAL request with Message ID 50, protected with the real
+  // keys: authentic, but far beyond the responder's window of 1.
+  auto m = codec::make_message(ExchangeType::INFORMATIONAL, codec::flags::kInitiator, 50, rows[0].spi_i,
+                               rows[0].spi_r, {codec::Payload(codec::PayloadType::SK, codec::SkPayload{})});
+  auto wire = crypto::protect(*suite, crypto::keys_for(rows[0].ike_sa_keys(), true), m, codec::PayloadType::NONE, {});
+  ASSERT_TRUE(wire.ok()) << wire.error().to_string();
+  run.pair->responder().receive(*wire, engine::Route{run.pair->options().initiator_address, false});
+  run.pair->run(10s);
+  EXPECT_TRUE(has_event(run.r_events, EventKind::Error, "beyond the window"));
+  bool reported = false;
+  for (const auto& e : run.r_events)
+    if (e.kind == EventKind::MessageSent && !e.response && e.exchange == ExchangeType::INFORMATIONAL)
+      for (const auto& p : e.payloads)
+        if (const auto* n = p.as<codec::NotifyPayload>(); n && n->type == codec::NotifyType::INVALID_MESSAGE_ID)
+          reported = n->data == (Bytes{0, 0, 0, 50});
+  EXPECT_TRUE(reported);
+  // Not processed: no response to ID 50 went out, the SA is intact.
+  for (const auto& e : run.r_events) EXPECT_FALSE(e.kind == EventKind::MessageSent && e.response && e.message_id == 50);
+  EXPECT_EQ(run.pair->initiator().ike_sa(run.ike)->state, IkeSaState::Established);
 }
 
 }  // namespace
