@@ -59,7 +59,10 @@ Engine::Engine(EngineConfig config, EngineEnv env) : config_(std::move(config)),
   };
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  // The SAs cancel their own timers; these belong to the engine.
+  for (auto id : forget_timers_) env_.clock->cancel(id);
+}
 
 void Engine::add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
 void Engine::set_cfg_set_hook(CfgSetHook hook) { cfg_set_hook_ = std::move(hook); }
@@ -307,6 +310,10 @@ void Engine::replace_for_initial_contact(IkeSa& fresh) {
 }
 
 void Engine::reap(IkeSa& sa) {
+  // Forgotten later, from a timer of its own: never while one of its
+  // methods is on the stack.
+  uint64_t serial = sa.serial;
+  forget_timers_.push_back(env_.clock->schedule_after(kForgetAfter, [this, serial] { forget(serial); }));
   if (!pool_) return;
   // A rekeyed IKE SA keeps its predecessor's address: release it only when
   // the last live SA of the chain goes.
@@ -342,14 +349,19 @@ std::optional<std::vector<codec::CfgAttribute>> Engine::last_cfg_ack(uint64_t se
   return sa->last_cfg_ack;
 }
 
-std::vector<crypto::KeyTableEntry> Engine::key_table() const {
-  std::vector<crypto::KeyTableEntry> out;
-  for (const auto& [serial, sa] : sas_) {
-    if (!sa->init || !sa->init->selection.key_suite) continue;
-    auto row = crypto::make_key_table_entry(sa->spi_i, sa->spi_r, *sa->init->selection.key_suite, sa->init->keys);
-    if (row) out.push_back(std::move(row).value());
-  }
-  return out;
+std::vector<crypto::KeyTableEntry> Engine::key_table() const { return key_rows_; }
+
+void Engine::remember_keys(const IkeSa& sa) {
+  if (!sa.init || !sa.init->selection.key_suite) return;
+  auto row = crypto::make_key_table_entry(sa.spi_i, sa.spi_r, *sa.init->selection.key_suite, sa.init->keys);
+  if (row) key_rows_.push_back(std::move(row).value());
+}
+
+void Engine::forget(uint64_t serial) {
+  auto it = sas_.find(serial);
+  if (it == sas_.end()) return;
+  std::erase_if(by_spi_, [serial](const auto& kv) { return kv.second == serial; });
+  sas_.erase(it);
 }
 
 }  // namespace ikeh::engine

@@ -155,11 +155,16 @@ class Engine {
   // The CFG_ACK attributes of the last CFG_SET exchange on `ike_sa`; nullopt
   // when the answer carried no CP or none was sent.
   std::optional<std::vector<codec::CfgAttribute>> last_cfg_ack(uint64_t ike_sa) const;
+  // How long an IKE SA that is Deleted or Failed stays in the table (and
+  // answers retransmissions of its last requests from the cache) before it
+  // is forgotten; ike_sa() and ike_sas() no longer list it then.
+  static constexpr core::Duration kForgetAfter = std::chrono::seconds(300);
+
   // Half-open IKE SAs (responder: IKE_SA_INIT answered, IKE_AUTH not done).
   std::size_t half_open() const;
   // Rows for a Wireshark ikev2_decryption_table: one per IKE SA whose keys
-  // are derived (rekeyed ones included). This is key export: only call it
-  // when the user asked for keys.
+  // were derived during the engine's life (rekeyed and forgotten ones
+  // included). This is key export: only call it when the user asked for keys.
   std::vector<crypto::KeyTableEntry> key_table() const;
   const EngineConfig& config() const { return config_; }
   const EngineEnv& env() const { return env_; }
@@ -181,6 +186,8 @@ class Engine {
   // every other IKE SA with the same peer identity.
   void replace_for_initial_contact(IkeSa& fresh);
   void reap(IkeSa& sa);
+  void forget(uint64_t serial);
+  void remember_keys(const IkeSa& sa);
 
   EngineConfig config_;
   EngineEnv env_;
@@ -192,6 +199,8 @@ class Engine {
   uint32_t next_child_id_ = 1;
   std::map<uint64_t, std::unique_ptr<IkeSa>> sas_;  // by serial
   std::map<uint64_t, uint64_t> by_spi_;               // our SPI -> serial
+  std::vector<crypto::KeyTableEntry> key_rows_;
+  std::vector<core::VirtualClock::TimerId> forget_timers_;
 };
 
 }  // namespace ikeh::engine

@@ -264,6 +264,7 @@ core::Status IkeSa::keys_ready(const IkeSaInitResult& r) {
   if (!in) return in.error();
   ctx_out_.emplace(std::move(out).value());
   ctx_in_.emplace(std::move(in).value());
+  engine.remember_keys(*this);
   Event e;
   e.kind = EventKind::Decision;
   e.ike_sa = serial;

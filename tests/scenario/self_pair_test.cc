@@ -774,3 +774,23 @@ TEST(SelfPairPaths, RequestBeyondTheWindowIsDroppedAndReportedWithInvalidMessage
 
 }  // namespace
 }  // namespace ikeh::scenario
+
+namespace ikeh::scenario {
+namespace {
+
+TEST(SelfPairPaths, DeletedSasAreForgottenButTheirKeysStayExportable) {
+  PairRun run = start(base_options());
+  ASSERT_TRUE(run.pair->run_until([&] { return established(*run.pair, run.ike); }));
+  auto& i = run.pair->initiator();
+  ASSERT_TRUE(i.delete_ike(run.ike).ok());
+  run.pair->run(10s);
+  ASSERT_TRUE(i.ike_sa(run.ike));
+  EXPECT_EQ(i.ike_sa(run.ike)->state, IkeSaState::Deleted);
+  run.pair->run(engine::Engine::kForgetAfter);
+  EXPECT_FALSE(i.ike_sa(run.ike));
+  EXPECT_TRUE(run.pair->responder().ike_sas().empty());
+  EXPECT_EQ(i.key_table().size(), 1u);
+}
+
+}  // namespace
+}  // namespace ikeh::scenario
