@@ -96,6 +96,7 @@ struct IkeSaInfo {
   uint32_t peer_window = 1;
   bool fragmentation = false;
   bool nat_detected = false;
+  bool peer_redirect_supported = false;  // the peer sent REDIRECT_SUPPORTED (RFC 5685)
   uint32_t retransmissions = 0;  // requests of this SA sent again, in total
 };
 

@@ -86,6 +86,7 @@ IkeSaInitConfig sa_init_config(const EngineConfig& c, const Endpoint& local, con
   s.nat_detection = c.nat_detection;
   s.fragmentation = c.fragmentation;
   s.signature_hashes = c.signature_hashes;
+  s.redirect_supported = c.redirect_supported;
   return s;
 }
 
@@ -796,6 +797,7 @@ IkeSaInfo IkeSa::info() const {
     i.group = init->group;
     i.fragmentation = init->fragmentation;
     i.nat_detected = init->nat_detected();
+    i.peer_redirect_supported = init->peer_redirect_supported;
   }
   i.peer_id = peer_id;
   i.children = children;

@@ -201,6 +201,8 @@ core::Result<Bytes> IkeSaInitInitiator::encode_request() {
     if (!st) return st.error();
   }
   if (config_.fragmentation) payloads.push_back(codec::make_notify(NotifyType::IKEV2_FRAGMENTATION_SUPPORTED));
+  // RFC 5685 3: an initiator able to follow a redirect says so.
+  if (config_.redirect_supported) payloads.push_back(codec::make_notify(NotifyType::REDIRECT_SUPPORTED));
   if (!config_.signature_hashes.empty())
     payloads.push_back(
         codec::make_notify(NotifyType::SIGNATURE_HASH_ALGORITHMS, encode_hash_list(config_.signature_hashes)));
@@ -300,6 +302,7 @@ core::Result<InitiatorStep> IkeSaInitInitiator::process_response(BytesView respo
   r.request = request_;
   r.response.assign(response.begin(), response.end());
   r.fragmentation = config_.fragmentation && has_notify(m, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED);
+  r.peer_redirect_supported = has_notify(m, NotifyType::REDIRECT_SUPPORTED);
   if (const auto* sig = m.find_notify(NotifyType::SIGNATURE_HASH_ALGORITHMS))
     r.peer_signature_hashes = decode_hash_list(sig->data);
   if (auto st = check_nat_detection(m, spi_i_, h.spi_r, config_, r); !st) return st.error();
@@ -400,6 +403,7 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
   // The request's NAT-D hashes use SPIr 0, as its header does (RFC 7296 2.23).
   if (auto st = check_nat_detection(m, h.spi_i, 0, config_, r); !st) return st.error();
   r.fragmentation = config_.fragmentation && has_notify(m, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED);
+  r.peer_redirect_supported = has_notify(m, NotifyType::REDIRECT_SUPPORTED);
   const auto* peer_sig = m.find_notify(NotifyType::SIGNATURE_HASH_ALGORITHMS);
   if (peer_sig) r.peer_signature_hashes = decode_hash_list(peer_sig->data);
 

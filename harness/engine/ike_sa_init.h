@@ -60,6 +60,9 @@ struct IkeSaInitConfig {
   // RFC 7427 4 hash algorithm ids for SIGNATURE_HASH_ALGORITHMS; not sent
   // when empty. The responder sends it only when the request carried one.
   std::vector<uint16_t> signature_hashes;
+  // Initiator: send REDIRECT_SUPPORTED (RFC 5685 3); the engine never
+  // redirects, but a gateway may check that its peers announce it.
+  bool redirect_supported = false;
 };
 
 // Responder-only settings: the cookie mode of RFC 7296 2.6.
@@ -90,6 +93,8 @@ struct IkeSaInitResult {
   Bytes response;
   // Both sides sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 2.3).
   bool fragmentation = false;
+  // The peer sent REDIRECT_SUPPORTED (RFC 5685 3; meaningful in a request).
+  bool peer_redirect_supported = false;
   // The peer's SIGNATURE_HASH_ALGORITHMS list (empty when it sent none).
   std::vector<uint16_t> peer_signature_hashes;
   // NAT detection (RFC 7296 2.23): the peer's NAT-D hashes disagree with the

@@ -722,12 +722,13 @@ void read_ike(const Obj& top, engine::EngineConfig& c) {
   Obj ike = top.section("ike", {"proposals", "prefer_configured_proposals", "prefer_ke_group", "nonce_size",
                                 "nat_detection", "force_natt", "fragmentation", "fragment_size", "signature_hashes",
                                 "cookie_threshold", "window_size", "retransmit", "rekey_time", "dpd",
-                                "initial_contact"});
+                                "initial_contact", "redirect_supported"});
   c.ike_policy = read_policy(ike, ProtocolId::IKE, default_ike_proposals());
   c.ike_policy.prefer_ke_group = ike.get_bool("prefer_ke_group", c.ike_policy.prefer_ke_group);
   c.nonce_size = ike.get_uint<std::size_t>("nonce_size", c.nonce_size, 0, 65535);
   c.nat_detection = ike.get_bool("nat_detection", c.nat_detection);
   c.force_natt = ike.get_bool("force_natt", c.force_natt);
+  c.redirect_supported = ike.get_bool("redirect_supported", c.redirect_supported);
   c.fragmentation = ike.get_bool("fragmentation", c.fragmentation);
   c.fragment_size = ike.get_uint<std::size_t>("fragment_size", c.fragment_size, 0, 65535);
   if (const json* v = ike.find("signature_hashes")) {

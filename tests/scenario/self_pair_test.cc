@@ -703,6 +703,19 @@ TEST(SelfPairPaths, ForcedNatTraversalMovesIkeAuthToThe4500PortWithTheMarker) {
   EXPECT_TRUE(run.pair->initiator().ike_sa(run.ike)->route.natt);
 }
 
+TEST(SelfPairPaths, RedirectSupportedIsSentAndParsed) {
+  for (bool announce : {true, false}) {
+    auto o = base_options();
+    o.initiator.redirect_supported = announce;
+    PairRun run = start(std::move(o));
+    ASSERT_TRUE(run.pair->run_until([&] { return established(*run.pair, run.ike); }));
+    EXPECT_EQ(run.pair->responder().ike_sas().at(0).peer_redirect_supported, announce);
+    auto first = codec::decode_message(sent_by(*run.pair, net::Direction::InitiatorToResponder).at(0));
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(first->find_notify(codec::NotifyType::REDIRECT_SUPPORTED) != nullptr, announce);
+  }
+}
+
 TEST(SelfPairPaths, TransportModeOnlyWhenBothSidesWantIt) {
   for (bool responder_allows : {true, false}) {
     auto o = base_options();
