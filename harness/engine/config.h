@@ -77,6 +77,9 @@ struct AddressPoolConfig {
   std::optional<Bytes> netmask;         // INTERNAL_IP4_NETMASK
   std::vector<Bytes> dns;               // INTERNAL_IP4_DNS / INTERNAL_IP6_DNS
   std::vector<codec::TrafficSelector> subnets;  // INTERNAL_IP4_SUBNET / INTERNAL_IP6_SUBNET (protected networks)
+  // Narrow the TSi answered in IKE_AUTH to the assigned address (RFC 7296
+  // 2.19's example; strongSwan does it).
+  bool narrow_tsi = true;
 };
 
 // Lifetimes and periodic checks, in seconds; 0 disables. Rekeying is started

@@ -356,6 +356,17 @@ void apply(const PeerNotifies& n, IkeAuthResult& r) {
 
 }  // namespace
 
+std::optional<codec::CertReqPayload> certreq_for(const std::vector<crypto::Certificate>& trusted) {
+  if (trusted.empty()) return std::nullopt;
+  codec::CertReqPayload req;
+  req.encoding = CertEncoding::X509_SIGNATURE;
+  for (const auto& t : trusted) {
+    Bytes h = t.spki_sha1();
+    req.data.insert(req.data.end(), h.begin(), h.end());
+  }
+  return req;
+}
+
 // ----- Traffic selectors -----
 
 std::optional<TrafficSelector> intersect(const TrafficSelector& a, const TrafficSelector& b) {
@@ -474,15 +485,8 @@ core::Result<std::vector<Payload>> IkeAuthInitiator::build_inner() {
   inner.emplace_back(PayloadType::IDi, config_.idi);
   for (auto& c : proof->certs) inner.push_back(std::move(c));
   // RFC 7296 3.7: one CERTREQ listing the SHA-1 of each anchor's SPKI.
-  if (config_.send_certreq && !config_.remote_auth.trusted.empty()) {
-    codec::CertReqPayload req;
-    req.encoding = CertEncoding::X509_SIGNATURE;
-    for (const auto& t : config_.remote_auth.trusted) {
-      Bytes h = t.spki_sha1();
-      req.data.insert(req.data.end(), h.begin(), h.end());
-    }
-    inner.emplace_back(PayloadType::CERTREQ, std::move(req));
-  }
+  if (config_.send_certreq)
+    if (auto req = certreq_for(config_.remote_auth.trusted)) inner.emplace_back(PayloadType::CERTREQ, std::move(*req));
   if (config_.idr) inner.emplace_back(PayloadType::IDr, *config_.idr);
   inner.emplace_back(PayloadType::AUTH, std::move(proof->auth));
   if (config_.first_child) {
@@ -745,6 +749,17 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   auto keys = child_keys(sa_, sel);
   if (!keys) return keys.error();
   if (reply) {
+    // RFC 7296 2.19: with an address handed out, the initiator's selectors
+    // are narrowed to that address (as in the RFC's example and strongSwan).
+    if (config_.narrow_tsi_to_assigned_address) {
+      for (const auto& a : reply->attributes) {
+        bool v4 = a.type == codec::CfgAttributeType::INTERNAL_IP4_ADDRESS && a.value.size() == 4;
+        bool v6 = a.type == codec::CfgAttributeType::INTERNAL_IP6_ADDRESS && a.value.size() == 17;
+        if (!v4 && !v6) continue;
+        auto own = narrow(ntsi, {prefix_selector(BytesView(a.value).first(v4 ? 4 : 16), v4 ? 32 : 128)});
+        if (!own.empty()) ntsi = std::move(own);
+      }
+    }
     step.result.cp_attributes = reply->attributes;
     out.emplace_back(PayloadType::CP, std::move(*reply));
   }

@@ -89,6 +89,10 @@ bool id_matches_certificate(const codec::IdPayload& id, const crypto::Certificat
 core::Status verify_chain(const crypto::Certificate& end_entity, const std::vector<crypto::Certificate>& intermediates,
                           const std::vector<crypto::Certificate>& trusted);
 
+// The CERTREQ naming `trusted` (RFC 7296 3.7: X.509 signature encoding, the
+// SHA-1 of each anchor's SubjectPublicKeyInfo); nullopt when there is none.
+std::optional<codec::CertReqPayload> certreq_for(const std::vector<crypto::Certificate>& trusted);
+
 // ----- Results -----
 
 enum class IkeAuthOutcome : uint8_t {
@@ -302,6 +306,9 @@ struct IkeAuthResponderConfig {
   bool transport_mode = false;
   bool esp_tfc_padding_not_supported = false;
   bool non_first_fragments_also = false;
+  // RFC 7296 2.19: narrow the returned TSi to the address the CP hook
+  // assigned (when it lies within them).
+  bool narrow_tsi_to_assigned_address = true;
 };
 
 struct IkeAuthResponderStep {

@@ -87,6 +87,7 @@ IkeSaInitConfig sa_init_config(const EngineConfig& c, const Endpoint& local, con
   s.fragmentation = c.fragmentation;
   s.signature_hashes = c.signature_hashes;
   s.redirect_supported = c.redirect_supported;
+  if (c.send_certreq) s.certreq = certreq_for(c.remote_auth.trusted);
   return s;
 }
 
@@ -169,7 +170,8 @@ void IkeSa::error_event(const std::string& detail, const Message* m) {
 }
 
 void IkeSa::message_event(EventKind kind, ExchangeType type, bool response, uint32_t message_id,
-                          const std::vector<Payload>& payloads, const std::vector<Bytes>& datagrams) {
+                          const std::vector<Payload>& payloads, const std::vector<Bytes>& datagrams,
+                          const codec::Header* header) {
   if (engine.observers_.empty()) return;
   Event e;
   e.kind = kind;
@@ -177,8 +179,10 @@ void IkeSa::message_event(EventKind kind, ExchangeType type, bool response, uint
   e.exchange = type;
   e.response = response;
   e.message_id = message_id;
-  e.spi_i = spi_i;
-  e.spi_r = spi_r;
+  // IKE_SA_INIT messages carry other SPIs than the SA's final pair (SPIr 0
+  // in the request): report what the header says.
+  e.spi_i = header ? header->spi_i : spi_i;
+  e.spi_r = header ? header->spi_r : spi_r;
   e.payloads = payloads;
   e.datagrams = datagrams;
   engine.emit(std::move(e));
@@ -195,7 +199,7 @@ core::Status IkeSa::start_initiator() {
   auto id = window_.begin_request();
   if (!id) return id.error();
   if (auto d = codec::decode_message(*req))
-    message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, d->payloads, {*req});
+    message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, d->payloads, {*req}, &d->header);
   if (!rtx_) return make_error("engine", "no retransmitter");
   return rtx_->send(0, {std::move(req).value()});
 }
@@ -211,7 +215,7 @@ void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
   }
   rtx_->on_response(m.header.message_id);
   message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, true, m.header.message_id, m.payloads,
-                {Bytes(wire.begin(), wire.end())});
+                {Bytes(wire.begin(), wire.end())}, &m.header);
   auto step = init_task_->process_response(wire);
   if (!step) {
     set_state(IkeSaState::Failed, "IKE_SA_INIT: " + codec::describe(step.error()));
@@ -229,7 +233,8 @@ void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
       return;
     }
     if (auto d = codec::decode_message(step->request))
-      message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, d->payloads, {step->request});
+      message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, d->payloads, {step->request},
+                    &d->header);
     rtx_->send(0, {step->request});
     return;
   }
@@ -281,6 +286,8 @@ core::Status IkeSa::keys_ready(const IkeSaInitResult& r) {
 void IkeSa::accept_init(const Message& m, core::BytesView wire, const IkeSaInitResult& result, Bytes response) {
   init_request.assign(wire.begin(), wire.end());
   init_response = std::move(response);
+  message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, false, 0, m.payloads, {init_request},
+                &m.header);
   if (auto st = keys_ready(result); !st) {
     set_state(IkeSaState::Failed, st.error().to_string());
     return;
@@ -288,10 +295,10 @@ void IkeSa::accept_init(const Message& m, core::BytesView wire, const IkeSaInitR
   engine.register_spi(*this, spi_r);
   window_.on_request(0);
   window_.store_response(0, {init_response});
-  set_state(IkeSaState::Authenticating, "IKE_SA_INIT answered");
-  message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, false, 0, m.payloads, {init_request});
   if (auto d = codec::decode_message(init_response))
-    message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, true, 0, d->payloads, {init_response});
+    message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, true, 0, d->payloads, {init_response},
+                  &d->header);
+  set_state(IkeSaState::Authenticating, "IKE_SA_INIT answered");
   transmit({init_response}, route);
 }
 
@@ -531,6 +538,7 @@ std::vector<Payload> IkeSa::answer_auth(const std::vector<Payload>& inner) {
   rc.tsi = c.remote_ts;
   rc.tsr = c.local_ts;
   rc.cp_required = c.cp_required;
+  rc.narrow_tsi_to_assigned_address = !c.pool || c.pool->narrow_tsi;
   rc.transport_mode = c.transport_mode;
   rc.esp_tfc_padding_not_supported = c.esp_tfc_padding_not_supported;
   rc.non_first_fragments_also = c.non_first_fragments_also;

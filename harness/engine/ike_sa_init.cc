@@ -414,6 +414,7 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
   ke_r.data = own->public_value();
   payloads.emplace_back(PayloadType::KE, std::move(ke_r));
   payloads.push_back(codec::make_nonce(r.nr));
+  if (config_.certreq) payloads.emplace_back(PayloadType::CERTREQ, *config_.certreq);
   // NAT-D only in answer to NAT-D (RFC 7296 2.23), fragmentation only when
   // both sides support it (RFC 7383 2.3), signature hashes only when asked
   // (RFC 7427 4).

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/codec/cert_payload.h"
 #include "harness/codec/message.h"
 #include "harness/core/bytes.h"
 #include "harness/core/result.h"
@@ -63,6 +64,10 @@ struct IkeSaInitConfig {
   // Initiator: send REDIRECT_SUPPORTED (RFC 5685 3); the engine never
   // redirects, but a gateway may check that its peers announce it.
   bool redirect_supported = false;
+  // Responder: a CERTREQ to put in the response (RFC 7296 1.2, 3.7) naming
+  // the trust anchors, so a peer that sends certificates only on request
+  // sends its own in IKE_AUTH.
+  std::optional<codec::CertReqPayload> certreq;
 };
 
 // Responder-only settings: the cookie mode of RFC 7296 2.6.

@@ -112,7 +112,8 @@ class IkeSa {
   void give_up(uint32_t message_id);
   void error_event(const std::string& detail, const codec::Message* m = nullptr);
   void message_event(EventKind kind, codec::ExchangeType type, bool response, uint32_t message_id,
-                     const std::vector<codec::Payload>& payloads, const std::vector<Bytes>& datagrams);
+                     const std::vector<codec::Payload>& payloads, const std::vector<Bytes>& datagrams,
+                     const codec::Header* header = nullptr);
   void transmit(const std::vector<Bytes>& fragments, const Route& to);
   void arm_lifetimes();
   void arm_child_rekey(uint32_t child);

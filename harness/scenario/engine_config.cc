@@ -931,7 +931,7 @@ Bytes read_address(const json& j, const std::string& ptr) {
 
 void read_pool(const Obj& top, engine::EngineConfig& c, Origins& origins) {
   if (!top.has("pool")) return;
-  Obj pool = top.section("pool", {"range", "cidr", "netmask", "dns", "subnets"});
+  Obj pool = top.section("pool", {"range", "cidr", "netmask", "dns", "subnets", "narrow_tsi"});
   if (pool.has("range") == pool.has("cidr")) fail(pool.ptr(), "give exactly one of \"range\" and \"cidr\"");
   engine::AddressPoolConfig p;
   if (auto range = pool.get_string("range")) {
@@ -971,6 +971,7 @@ void read_pool(const Obj& top, engine::EngineConfig& c, Origins& origins) {
     for (std::size_t i = 0; i < a.size(); ++i) p.dns.push_back(read_address(a[i], child_pointer(pool.at("dns"), i)));
   }
   if (const json* v = pool.find("subnets")) p.subnets = read_selectors(*v, pool.at("subnets"));
+  p.narrow_tsi = pool.get_bool("narrow_tsi", p.narrow_tsi);
   c.pool = std::move(p);
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "harness/scenario/self_pair.h"
 
+#include <cstdio>
+#include <string>
 #include <utility>
 
 #include "harness/engine/seeded_random.h"
@@ -70,6 +72,40 @@ bool SelfPair::run_until(const std::function<bool()>& done, core::Duration limit
     clock_.run_next();
     if (done()) return true;
   }
+}
+
+namespace {
+
+std::string address_text(const core::Bytes& a) {
+  std::string out;
+  if (a.size() == 4) {
+    for (std::size_t k = 0; k < 4; ++k) out += (k ? "." : "") + std::to_string(a[k]);
+    return out;
+  }
+  char buf[8];
+  for (std::size_t k = 0; k + 1 < a.size(); k += 2) {
+    std::snprintf(buf, sizeof buf, "%s%x", k ? ":" : "", (a[k] << 8) | a[k + 1]);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
+
+core::Status SelfPair::write_pcap(reports::PcapWriter& writer) const {
+  const std::string i = address_text(options_.initiator_address.address);
+  const std::string r = address_text(options_.responder_address.address);
+  for (const auto& rec : link_->records()) {
+    if (rec.event != net::LinkRecord::Event::Sent) continue;
+    bool from_i = rec.direction == net::Direction::InitiatorToResponder;
+    uint16_t port = rec.non_esp_marker ? 4500 : 500;
+    reports::Endpoint src{from_i ? i : r, port};
+    reports::Endpoint dst{from_i ? r : i, port};
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(rec.time).count();
+    auto st = writer.write_ike(src, dst, rec.bytes, us / 1000000, static_cast<uint32_t>(us % 1000000));
+    if (!st) return st;
+  }
+  return {};
 }
 
 void SelfPair::run(core::Duration limit) {

@@ -16,6 +16,7 @@
 #include "harness/engine/engine.h"
 #include "net/fault.h"
 #include "net/memory_link.h"
+#include "reports/pcap_writer.h"
 
 namespace ikeh::scenario {
 
@@ -51,6 +52,11 @@ class SelfPair {
   bool run_until(const std::function<bool()>& done, core::Duration limit = std::chrono::seconds(600));
   // Fires timers until none is pending or `limit` has passed.
   void run(core::Duration limit = std::chrono::seconds(600));
+
+  // Writes every datagram as it left its sender (before link faults), from
+  // and to the configured addresses, UDP 500 or 4500 with the non-ESP
+  // marker, at its virtual time. Errors: the writer's first error.
+  core::Status write_pcap(reports::PcapWriter& writer) const;
 
  private:
   explicit SelfPair(SelfPairOptions options);

@@ -311,7 +311,8 @@ TEST_F(PeerCommand, PskPairEstablishesRekeysAndDeletes) {
   EXPECT_NE(iout.find("  virtual IP  10.99.0.10\n"), std::string::npos) << iout;
   EXPECT_NE(iout.find("  peer id     hub.example (ID_FQDN)"), std::string::npos) << iout;
   EXPECT_NE(iout.find("  suite       ENCR_AES_GCM_16 256 / PRF_HMAC_SHA2_256 / ECP_256"), std::string::npos);
-  EXPECT_NE(iout.find("10.99.0.0/24 === 10.20.0.0/16"), std::string::npos) << iout;
+  // RFC 7296 2.19: the responder narrowed TSi to the address it assigned.
+  EXPECT_NE(iout.find("10.99.0.10/32 === 10.20.0.0/16"), std::string::npos) << iout;
   EXPECT_NE(iout.find("\nresult: ok: IKE SA 1 established, Child SA 1 rekeyed, IKE SA 1 rekeyed to IKE SA 2, "
                       "IKE SA 2 deleted\n"),
             std::string::npos)

@@ -14,6 +14,7 @@
 #include "harness/crypto/key_table.h"
 #include "harness/crypto/sk.h"
 #include "harness/scenario/engine_config.h"
+#include "net/capture_reader.h"
 
 namespace ikeh::scenario {
 namespace {
@@ -207,6 +208,10 @@ TEST(SelfPair, CfgRequestGetsThePoolAddress) {
                           [](const CfgAttribute& a) { return a.type == CfgAttributeType::INTERNAL_IP4_ADDRESS; });
   ASSERT_NE(got, i.cp_attributes.end());
   EXPECT_EQ(got->value, (Bytes{10, 99, 0, 10}));
+  // RFC 7296 2.19: the initiator's selectors narrowed to its new address.
+  ASSERT_EQ(i.children.at(0).sa.tsi.size(), 1u);
+  EXPECT_EQ(i.children[0].sa.tsi[0].start_address, (Bytes{10, 99, 0, 10}));
+  EXPECT_EQ(i.children[0].sa.tsi[0].end_address, (Bytes{10, 99, 0, 10}));
 }
 
 TEST(SelfPair, CookieRoundTripWhenTheThresholdIsReached) {
@@ -703,6 +708,29 @@ TEST(SelfPairPaths, ForcedNatTraversalMovesIkeAuthToThe4500PortWithTheMarker) {
   EXPECT_TRUE(run.pair->initiator().ike_sa(run.ike)->route.natt);
 }
 
+TEST(SelfPairPaths, ResponderAsksForCertificatesInIkeSaInit) {
+  auto i = load_engine_config(std::string(IKEH_SOURCE_DIR) + "/examples/configs/cert-initiator.json");
+  auto r = load_engine_config(std::string(IKEH_SOURCE_DIR) + "/examples/configs/cert-responder.json");
+  ASSERT_TRUE(i.ok() && r.ok());
+  SelfPairOptions o;
+  o.initiator = *i;
+  o.responder = *r;
+  PairRun run = start(std::move(o));
+  ASSERT_TRUE(run.pair->run_until([&] { return settled(*run.pair, run.ike); }));
+  auto response = codec::decode_message(sent_by(*run.pair, net::Direction::ResponderToInitiator).at(0));
+  ASSERT_TRUE(response.ok());
+  const auto* req = response->find(codec::PayloadType::CERTREQ);
+  ASSERT_NE(req, nullptr);
+  // One SHA-1 of the CA's SubjectPublicKeyInfo (RFC 7296 3.7).
+  EXPECT_EQ(req->as<codec::CertReqPayload>()->data, r->remote_auth.trusted.at(0).spki_sha1());
+  // Received-message events report the header's SPIs: SPIr is 0 in the
+  // request, set in the response.
+  for (const auto& e : run.r_events)
+    if (e.kind == EventKind::MessageReceived && e.exchange == ExchangeType::IKE_SA_INIT) EXPECT_EQ(e.spi_r, 0u);
+  for (const auto& e : run.i_events)
+    if (e.kind == EventKind::MessageReceived && e.exchange == ExchangeType::IKE_SA_INIT) EXPECT_NE(e.spi_r, 0u);
+}
+
 TEST(SelfPairPaths, RedirectSupportedIsSentAndParsed) {
   for (bool announce : {true, false}) {
     auto o = base_options();
@@ -803,6 +831,68 @@ TEST(SelfPairPaths, DeletedSasAreForgottenButTheirKeysStayExportable) {
   EXPECT_FALSE(i.ike_sa(run.ike));
   EXPECT_TRUE(run.pair->responder().ike_sas().empty());
   EXPECT_EQ(i.key_table().size(), 1u);
+}
+
+}  // namespace
+}  // namespace ikeh::scenario
+
+namespace ikeh::scenario {
+namespace {
+
+TEST(SelfPairPaths, ExhaustedPoolFailsTheChildSaWithInternalAddressFailureAndKeepsTheIkeSa) {
+  auto o = base_options();
+  o.initiator.initial_contact = false;
+  o.initiator.cp_request = std::vector<CfgAttribute>{attribute(CfgAttributeType::INTERNAL_IP4_ADDRESS, {})};
+  engine::AddressPoolConfig pool;
+  pool.first = {10, 99, 0, 10};
+  pool.last = {10, 99, 0, 10};  // one address
+  o.responder.pool = pool;
+  PairRun run = start(std::move(o));
+  ASSERT_TRUE(run.pair->run_until([&] { return established(*run.pair, run.ike); }));
+  auto second = run.pair->initiate();
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(run.pair->run_until([&] { return settled(*run.pair, *second); }));
+  auto sa = *run.pair->initiator().ike_sa(*second);
+  EXPECT_EQ(sa.state, IkeSaState::Established);
+  EXPECT_TRUE(sa.children.empty());
+  EXPECT_TRUE(has_event(run.i_events, EventKind::IkeSaState, "INTERNAL_ADDRESS_FAILURE"));
+  // Deleting the first IKE SA returns its address to the pool.
+  ASSERT_TRUE(run.pair->initiator().delete_ike(run.ike).ok());
+  run.pair->run(10s);
+  auto third = run.pair->initiate();
+  ASSERT_TRUE(third.ok());
+  ASSERT_TRUE(run.pair->run_until([&] { return settled(*run.pair, *third); }));
+  EXPECT_EQ(run.pair->initiator().ike_sa(*third)->children.size(), 1u);
+}
+
+TEST(SelfPairPaths, PcapOfASelfRunHoldsEveryDatagramOnItsPorts) {
+  auto o = base_options();
+  o.initiator.force_natt = true;
+  PairRun run = start(std::move(o));
+  ASSERT_TRUE(run.pair->run_until([&] { return established(*run.pair, run.ike); }));
+  std::string path = ::testing::TempDir() + "/self_pair.pcap";
+  {
+    auto w = reports::PcapWriter::open(path);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE(run.pair->write_pcap(*w).ok());
+  }
+  auto reader = net::CaptureReader::open(path);
+  ASSERT_TRUE(reader.ok());
+  std::vector<net::CaptureFrame> frames;
+  net::CaptureFrame f;
+  while (reader->next(f) == net::ReadStatus::Frame)
+    if (f.kind == net::FrameKind::Datagram) frames.push_back(f);
+  std::vector<Bytes> sent;
+  for (const auto& r : run.pair->link().records())
+    if (r.event == net::LinkRecord::Event::Sent) sent.push_back(r.bytes);
+  ASSERT_EQ(frames.size(), sent.size());
+  for (std::size_t k = 0; k < frames.size(); ++k) {
+    EXPECT_EQ(frames[k].src, k % 2 ? "10.0.0.2" : "10.0.0.1");
+    EXPECT_EQ(frames[k].sport, k < 2 ? 500 : 4500);
+    EXPECT_EQ(frames[k].datagram.ike_offset, k < 2 ? 0u : 4u);
+    EXPECT_EQ(Bytes(frames[k].payload.begin() + frames[k].datagram.ike_offset, frames[k].payload.end()), sent[k])
+        << "frame " << k;
+  }
 }
 
 }  // namespace
