@@ -67,6 +67,8 @@ Lab(name, keep=None, ipsec=None, dump_on_error=True)
            conf=None) -> Charon  starts charon in ns; `options` are merged into strongswan.conf's
                                  charon section; `conf` (str or dict) is loaded with swanctl at once
     pki(key="rsa") -> Pki        a CA made with openssl in the lab's dir
+    add_dump(fn)                 fn() -> str goes to stderr, after the charon log tails, when
+                                 the with-block raises (harness_peer.py registers its runs)
     close()                      idempotent teardown; also run by __exit__, atexit and the
                                  SIGTERM/SIGINT/SIGHUP handlers
 
@@ -86,6 +88,8 @@ Charon
                                  "<child>-<id>" to dicts that carry "name" too
     ike_sa(name, state=None) -> dict|None, child_sa(ike, child, state=None) -> dict|None
     list_conns() -> list[dict], list_pools() -> dict, stats() -> str
+    monitor_sa() -> SaMonitor    swanctl --monitor-sa in the background: .events, .wait(pred),
+                                 .wait_up("ike"|"child") -> the IKE SA dict of the first up event
     initiate(child=None, ike=None, timeout=10, check=True)
     terminate(ike=None, child=None, ike_id=None, child_id=None, force=False, timeout=10, check=True)
     rekey(ike=None, child=None, ike_id=None, child_id=None, reauth=False, check=True)
@@ -118,6 +122,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -580,6 +585,7 @@ class Lab:
         self.namespaces = []
         self.charons = []
         self._procs = []
+        self._dumps = []
         self._closed = False
 
     # context manager
@@ -614,7 +620,17 @@ class Lab:
         for c in self.charons:
             print(f"----- charon {c.name} ({c.ns.name}) log tail -----", file=sys.stderr)
             print(c.log_tail(lines), file=sys.stderr)
+        for dump in self._dumps:
+            try:
+                print(dump(), file=sys.stderr)
+            except Exception as e:  # a broken dump must not hide the test's own error
+                print(f"interop: dump failed: {e}", file=sys.stderr)
         sys.stderr.flush()
+
+    def add_dump(self, fn):
+        """fn() -> str is printed to stderr after the charon logs when the with-block fails
+        (the output of a process the test ran, for example)."""
+        self._dumps.append(fn)
 
     def netns(self, role):
         role = re.sub(r"[^a-z0-9]", "", role.lower())[:10] or "ns"
@@ -869,12 +885,17 @@ class Charon:
     def list_pools(self):
         pools = {}
         for msg, body in self._pretty("--list-pools", "--leases"):
-            if msg == "list-pools reply":
+            if msg in ("get-pools reply", "list-pools reply"):  # vici calls it get-pools
                 pools.update(body)
         return pools
 
     def stats(self):
         return self.swanctl("--stats").stdout
+
+    def monitor_sa(self):
+        """Starts `swanctl --monitor-sa` on this charon; returns the SaMonitor that collects its
+        ike-updown and child-updown events (stopped at Lab close)."""
+        return SaMonitor(self)
 
     def initiate(self, child=None, ike=None, timeout=10, check=True):
         args = ["--initiate", "--timeout", str(int(timeout))]
@@ -929,6 +950,79 @@ class Charon:
         pattern = re.compile(regex, re.M)
         return wait_for(lambda: pattern.search(self.log()), timeout,
                         f"/{regex}/ in charon {self.name}'s log")
+
+
+class SaMonitor:
+    """The events of `swanctl --monitor-sa --pretty` on one charon, read by a thread.
+
+    swanctl 5.9 reports ike-updown and child-updown (not the rekey events): an SA coming up
+    (`up = yes`) or going down, with the whole IKE SA and, for child-updown, the Child SA in
+    question. They give the SPIs of SAs that a test cannot catch with --list-sas, such as a
+    Child SA rekeyed a few milliseconds after it was created."""
+
+    def __init__(self, charon):
+        self.charon = charon
+        self.events = []        # (name, body): ("ike-updown event", {"up": "yes", "rw": {..}})
+        self._cond = threading.Condition()
+        # stdbuf: swanctl prints with stdio, which would hold events back in a pipe's buffer
+        argv = ["stdbuf", "-oL", SWANCTL, "--monitor-sa", "--pretty", "--uri", charon.vici_uri]
+        self.proc = subprocess.Popen(argv, env=charon.env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     start_new_session=True, preexec_fn=_set_pdeathsig)
+        charon.lab._procs.append(self.proc)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+        # events before the registration would be lost; charon logs it (cfg level 2, the
+        # default), else a short pause has to do
+        try:
+            charon.wait_log(r"registered for: child-updown$", timeout=5)
+        except TimeoutError:
+            time.sleep(0.5)
+
+    def _read(self):
+        depth, block = 0, []
+        for line in self.proc.stdout:
+            stripped = line.strip()
+            if depth == 0 and not stripped.endswith("{"):
+                continue  # swanctl's own messages between events
+            block.append(line)
+            if stripped.endswith("{") and "=" not in stripped:
+                depth += 1
+            elif stripped == "}":
+                depth -= 1
+            if depth == 0 and block:
+                msgs = parse_pretty("".join(block))
+                block = []
+                with self._cond:
+                    self.events.extend(msgs)
+                    self._cond.notify_all()
+        self.proc.stdout.close()
+
+    @staticmethod
+    def sas(body):
+        """The IKE SAs of an event body as dicts with "name" (all but the "up" key)."""
+        return [dict(v, name=k) for k, v in body.items() if isinstance(v, dict)]
+
+    def wait(self, predicate, timeout=10, what="an SA event"):
+        """The first (name, body) for which predicate(name, body) is true."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for name, body in self.events:
+                    if predicate(name, body):
+                        return name, body
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    names = [n for n, _ in self.events]
+                    raise TimeoutError(f"timed out after {timeout:g} s waiting for {what} from "
+                                       f"charon {self.charon.name} (events so far: {names})")
+                self._cond.wait(min(left, 0.5))
+
+    def wait_up(self, kind="ike", timeout=10):
+        """The IKE SA dict of the first `<kind>-updown` event with up = yes."""
+        _, body = self.wait(lambda n, b: n == f"{kind}-updown event" and b.get("up") == "yes",
+                            timeout, f"{kind}-updown up")
+        return self.sas(body)[0]
 
 
 # ---------------------------------------------------------------------------------------------
