@@ -17,6 +17,7 @@
 #include <cstring>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace ikeh::crypto {
@@ -297,7 +298,7 @@ bool montgomery_available(const GroupDef& def) {
   return ctx != nullptr;
 }
 
-core::Result<DhGroupInfo> make_info(DhGroup group) {
+core::Result<DhGroupInfo> build_info(DhGroup group) {
   const GroupDef* def = find_def(group);
   if (!def) {
     core::Error e = fail("key exchange", "group", "key exchange method " + group_label(group) + " is not supported");
@@ -336,6 +337,20 @@ core::Result<DhGroupInfo> make_info(DhGroup group) {
       break;
   }
   return info;
+}
+
+// build_info() once per group: every key pair, peer check and policy
+// check asks for the sizes, and the Montgomery availability test behind
+// them creates an OpenSSL context by name.
+core::Result<DhGroupInfo> make_info(DhGroup group) {
+  const GroupDef* def = find_def(group);
+  if (!def) return build_info(group);
+  constexpr std::size_t kCount = std::size(kGroups);
+  static std::array<std::optional<core::Result<DhGroupInfo>>, kCount> infos;
+  static std::array<std::once_flag, kCount> once;
+  const auto i = static_cast<std::size_t>(def - kGroups);
+  std::call_once(once[i], [&] { infos[i].emplace(build_info(group)); });
+  return *infos[i];
 }
 
 Bytes bn_bytes(const BIGNUM* b, std::size_t len) {

@@ -2,7 +2,9 @@
 #include "harness/engine/proposal.h"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
+#include <span>
 #include <tuple>
 #include <utility>
 
@@ -50,11 +52,13 @@ constexpr TransformTypeRule kTransformTypeRules[] = {
 
 #undef IKEH_ADDKE_ROWS
 
-std::vector<TransformTypeRule> rows_for(ProtocolId protocol) {
-  std::vector<TransformTypeRule> rows;
-  for (const auto& r : kTransformTypeRules)
-    if (r.protocol == protocol) rows.push_back(r);
-  return rows;
+// The table's rows for one protocol, which are adjacent in it.
+std::span<const TransformTypeRule> rows_for(ProtocolId protocol) {
+  const auto* first = std::find_if(std::begin(kTransformTypeRules), std::end(kTransformTypeRules),
+                                   [&](const TransformTypeRule& r) { return r.protocol == protocol; });
+  const auto* last = std::find_if(first, std::end(kTransformTypeRules),
+                                  [&](const TransformTypeRule& r) { return r.protocol != protocol; });
+  return {first, last};
 }
 
 std::string type_name(TransformType t) { return codec::label(t); }
@@ -79,7 +83,7 @@ struct Resolved {
   std::optional<crypto::IntegInfo> integ;
 };
 
-Resolved resolve(ProtocolId protocol, const Suite& s) {
+Resolved resolve_uncached(ProtocolId protocol, const Suite& s) {
   Resolved r;
   r.suite = s;
   auto fail = [&r](std::string e) {
@@ -134,6 +138,24 @@ Resolved resolve(ProtocolId protocol, const Suite& s) {
   }
   r.usable = true;
   return r;
+}
+
+// resolve_uncached() remembered per (protocol, suite): the answer depends on
+// nothing else, and validate(), select() and check_response() ask for the
+// same few suites in every exchange. A small per-thread table, emptied when
+// a scenario with many suites fills it.
+Resolved resolve(ProtocolId protocol, const Suite& s) {
+  struct Entry {
+    ProtocolId protocol;
+    Resolved resolved;
+  };
+  constexpr std::size_t kMaxEntries = 64;
+  thread_local std::vector<Entry> cache;
+  for (const auto& e : cache)
+    if (e.protocol == protocol && e.resolved.suite == s) return e.resolved;
+  if (cache.size() == kMaxEntries) cache.clear();
+  cache.push_back({protocol, resolve_uncached(protocol, s)});
+  return cache.back().resolved;
 }
 
 // RFC 7296 3.3.5: KEY_LENGTH (TV form) is the only attribute defined, and
@@ -192,7 +214,7 @@ std::optional<ProposalRejection> check_shape(ProtocolId want, const Proposal& p,
 
 // One transform index per row (kNone where the proposal has no transform of
 // that type) when the proposal can be answered with exactly this suite.
-std::optional<std::vector<std::size_t>> match(const Proposal& p, const std::vector<TransformTypeRule>& rows,
+std::optional<std::vector<std::size_t>> match(const Proposal& p, std::span<const TransformTypeRule> rows,
                                               const Resolved& r) {
   std::vector<std::size_t> picks;
   picks.reserve(rows.size());
@@ -219,7 +241,7 @@ std::optional<std::vector<std::size_t>> match(const Proposal& p, const std::vect
 }
 
 // Names the first transform type no usable suite can satisfy.
-ProposalRejection diagnose(const Proposal& p, uint8_t number, const std::vector<TransformTypeRule>& rows,
+ProposalRejection diagnose(const Proposal& p, uint8_t number, std::span<const TransformTypeRule> rows,
                            const std::vector<Resolved>& suites) {
   const bool any_usable = std::any_of(suites.begin(), suites.end(), [](const Resolved& r) { return r.usable; });
   if (!any_usable) return {number, std::nullopt, "the local policy has no usable suite"};
