@@ -475,6 +475,7 @@ struct Session {
     d.udp = std::move(udp);
     if (options.seed) d.random = engine::seeded_random(*options.seed);
     d.name = name;
+    d.export_keys = !options.keys_out.empty();
     d.peer = std::move(peer);
     auto created = UdpDriver::create(std::move(d));
     if (!created) return usage(created.error().to_string());

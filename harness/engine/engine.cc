@@ -61,7 +61,7 @@ Engine::Engine(EngineConfig config, EngineEnv env) : config_(std::move(config)),
 
 Engine::~Engine() {
   // The SAs cancel their own timers; these belong to the engine.
-  for (auto id : forget_timers_) env_.clock->cancel(id);
+  for (const auto& [serial, id] : forget_timers_) env_.clock->cancel(id);
 }
 
 void Engine::add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
@@ -313,7 +313,8 @@ void Engine::reap(IkeSa& sa) {
   // Forgotten later, from a timer of its own: never while one of its
   // methods is on the stack.
   uint64_t serial = sa.serial;
-  forget_timers_.push_back(env_.clock->schedule_after(kForgetAfter, [this, serial] { forget(serial); }));
+  if (!forget_timers_.count(serial))
+    forget_timers_[serial] = env_.clock->schedule_after(kForgetAfter, [this, serial] { forget(serial); });
   if (!pool_) return;
   // A rekeyed IKE SA keeps its predecessor's address: release it only when
   // the last live SA of the chain goes.
@@ -349,17 +350,30 @@ std::optional<std::vector<codec::CfgAttribute>> Engine::last_cfg_ack(uint64_t se
   return sa->last_cfg_ack;
 }
 
-std::vector<crypto::KeyTableEntry> Engine::key_table() const { return key_rows_; }
+namespace {
 
-void Engine::remember_keys(const IkeSa& sa) {
-  if (!sa.init || !sa.init->selection.key_suite) return;
+std::optional<crypto::KeyTableEntry> key_row(const IkeSa& sa) {
+  if (!sa.init || !sa.init->selection.key_suite) return std::nullopt;
   auto row = crypto::make_key_table_entry(sa.spi_i, sa.spi_r, *sa.init->selection.key_suite, sa.init->keys);
-  if (row) key_rows_.push_back(std::move(row).value());
+  if (!row) return std::nullopt;
+  return std::move(row).value();
+}
+
+}  // namespace
+
+std::vector<crypto::KeyTableEntry> Engine::key_table() const {
+  std::vector<crypto::KeyTableEntry> out = forgotten_keys_;
+  for (const auto& [serial, sa] : sas_)
+    if (auto row = key_row(*sa)) out.push_back(std::move(*row));
+  return out;
 }
 
 void Engine::forget(uint64_t serial) {
+  forget_timers_.erase(serial);
   auto it = sas_.find(serial);
   if (it == sas_.end()) return;
+  if (env_.export_keys)
+    if (auto row = key_row(*it->second)) forgotten_keys_.push_back(std::move(*row));
   std::erase_if(by_spi_, [serial](const auto& kv) { return kv.second == serial; });
   sas_.erase(it);
 }

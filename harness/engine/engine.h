@@ -59,6 +59,9 @@ struct EngineEnv {
   uint16_t natt_port = 4500;
   // Names the engine in events ("initiator", "hub").
   std::string name = "engine";
+  // Keep the key table rows of forgotten IKE SAs for key_table() (the user
+  // asked for key export). Off: rows exist only for SAs still in the table.
+  bool export_keys = false;
 };
 
 // A read-only view of one Child SA.
@@ -163,9 +166,9 @@ class Engine {
 
   // Half-open IKE SAs (responder: IKE_SA_INIT answered, IKE_AUTH not done).
   std::size_t half_open() const;
-  // Rows for a Wireshark ikev2_decryption_table: one per IKE SA whose keys
-  // were derived during the engine's life (rekeyed and forgotten ones
-  // included). This is key export: only call it when the user asked for keys.
+  // Rows for a Wireshark ikev2_decryption_table: one per IKE SA in the table
+  // whose keys are derived, then, with env.export_keys, one per forgotten
+  // one. This is key export: only call it when the user asked for keys.
   std::vector<crypto::KeyTableEntry> key_table() const;
   const EngineConfig& config() const { return config_; }
   const EngineEnv& env() const { return env_; }
@@ -180,6 +183,10 @@ class Engine {
   uint32_t next_child_id() { return next_child_id_++; }
   void register_spi(IkeSa& sa, uint64_t our_spi);
   void emit(Event e) const;
+  // Whether anyone listens: work done only to describe an event (decoding a
+  // sent message again, copying datagrams, formatting details) is skipped
+  // when not.
+  bool observed() const { return !observers_.empty(); }
   uint64_t draw_spi();
   void handle_init_request(const codec::Message& m, core::BytesView wire, const Route& from);
   void answer_unknown_spi(const codec::Message& m, const Route& from);
@@ -188,7 +195,6 @@ class Engine {
   void replace_for_initial_contact(IkeSa& fresh);
   void reap(IkeSa& sa);
   void forget(uint64_t serial);
-  void remember_keys(const IkeSa& sa);
 
   EngineConfig config_;
   EngineEnv env_;
@@ -200,8 +206,8 @@ class Engine {
   uint32_t next_child_id_ = 1;
   std::map<uint64_t, std::unique_ptr<IkeSa>> sas_;  // by serial
   std::map<uint64_t, uint64_t> by_spi_;               // our SPI -> serial
-  std::vector<crypto::KeyTableEntry> key_rows_;
-  std::vector<core::VirtualClock::TimerId> forget_timers_;
+  std::vector<crypto::KeyTableEntry> forgotten_keys_;
+  std::map<uint64_t, core::VirtualClock::TimerId> forget_timers_;  // by serial
 };
 
 }  // namespace ikeh::engine

@@ -141,6 +141,7 @@ void IkeSa::set_state(IkeSaState s, const std::string& why) {
       if (c.state != ChildSaState::Deleted) set_child_state(c, ChildSaState::Deleted, "its IKE SA is gone");
     engine.reap(*this);
   }
+  if (!engine.observed()) return;
   Event e;
   e.kind = EventKind::IkeSaState;
   e.ike_sa = serial;
@@ -198,8 +199,10 @@ core::Status IkeSa::start_initiator() {
   engine.register_spi(*this, spi_i);
   auto id = window_.begin_request();
   if (!id) return id.error();
-  if (auto d = codec::decode_message(*req))
-    message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, d->payloads, {*req}, &d->header);
+  if (engine.observed()) {
+    if (auto d = codec::decode_message(*req))
+      message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, d->payloads, {*req}, &d->header);
+  }
   if (!rtx_) return make_error("engine", "no retransmitter");
   return rtx_->send(0, {std::move(req).value()});
 }
@@ -214,8 +217,9 @@ void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
     return;
   }
   rtx_->on_response(m.header.message_id);
-  message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, true, m.header.message_id, m.payloads,
-                {Bytes(wire.begin(), wire.end())}, &m.header);
+  if (engine.observed())
+    message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, true, m.header.message_id, m.payloads,
+                  {Bytes(wire.begin(), wire.end())}, &m.header);
   auto step = init_task_->process_response(wire);
   if (!step) {
     set_state(IkeSaState::Failed, "IKE_SA_INIT: " + codec::describe(step.error()));
@@ -232,9 +236,11 @@ void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
       set_state(IkeSaState::Failed, id.error().to_string());
       return;
     }
-    if (auto d = codec::decode_message(step->request))
-      message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, d->payloads, {step->request},
-                    &d->header);
+    if (engine.observed()) {
+      if (auto d = codec::decode_message(step->request))
+        message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, d->payloads, {step->request},
+                      &d->header);
+    }
     rtx_->send(0, {step->request});
     return;
   }
@@ -270,7 +276,7 @@ core::Status IkeSa::keys_ready(const IkeSaInitResult& r) {
   if (!in) return in.error();
   ctx_out_.emplace(std::move(out).value());
   ctx_in_.emplace(std::move(in).value());
-  engine.remember_keys(*this);
+  if (!engine.observed()) return {};
   Event e;
   e.kind = EventKind::Decision;
   e.ike_sa = serial;
@@ -286,8 +292,9 @@ core::Status IkeSa::keys_ready(const IkeSaInitResult& r) {
 void IkeSa::accept_init(const Message& m, core::BytesView wire, const IkeSaInitResult& result, Bytes response) {
   init_request.assign(wire.begin(), wire.end());
   init_response = std::move(response);
-  message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, false, 0, m.payloads, {init_request},
-                &m.header);
+  if (engine.observed())
+    message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, false, 0, m.payloads, {init_request},
+                  &m.header);
   if (auto st = keys_ready(result); !st) {
     set_state(IkeSaState::Failed, st.error().to_string());
     return;
@@ -295,9 +302,11 @@ void IkeSa::accept_init(const Message& m, core::BytesView wire, const IkeSaInitR
   engine.register_spi(*this, spi_r);
   window_.on_request(0);
   window_.store_response(0, {init_response});
-  if (auto d = codec::decode_message(init_response))
-    message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, true, 0, d->payloads, {init_response},
-                  &d->header);
+  if (engine.observed()) {
+    if (auto d = codec::decode_message(init_response))
+      message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, true, 0, d->payloads, {init_response},
+                    &d->header);
+  }
   set_state(IkeSaState::Authenticating, "IKE_SA_INIT answered");
   transmit({init_response}, route);
 }

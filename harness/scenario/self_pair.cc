@@ -29,6 +29,7 @@ core::Result<std::unique_ptr<SelfPair>> SelfPair::create(SelfPairOptions options
     env.local = local;
     env.natt_port = 4500;
     env.name = side == net::Side::Initiator ? "initiator" : "responder";
+    env.export_keys = o.export_keys;
     env.send = [self, side](const Route& to, core::BytesView message) { self->link_->send(side, message, to.natt); };
     return env;
   };

@@ -28,6 +28,8 @@ struct SelfPairOptions {
   uint64_t seed = 1;
   std::vector<net::FaultRule> faults;
   core::Duration latency = std::chrono::milliseconds(1);
+  // EngineEnv::export_keys for both engines.
+  bool export_keys = true;
   // Addresses the engines see (NAT detection and cookies use them).
   engine::Endpoint initiator_address{{10, 0, 0, 1}, 500};
   engine::Endpoint responder_address{{10, 0, 0, 2}, 500};

@@ -196,6 +196,7 @@ core::Result<std::unique_ptr<UdpDriver>> UdpDriver::create(UdpDriverOptions opti
   // route; 4500 keeps the RFC's default, and a send there fails visibly.
   env.natt_port = d->natt_port() ? d->natt_port() : net::kNatTPort;
   env.name = options.name;
+  env.export_keys = options.export_keys;
   auto e = engine::Engine::create(std::move(options.config), std::move(env));
   if (!e) return e.error();
   d->engine_ = std::move(e).value();

@@ -69,6 +69,8 @@ struct UdpDriverOptions {
   engine::RandomSource random;
   // Names the engine in events.
   std::string name = "harness";
+  // EngineEnv::export_keys: keep key rows of forgotten IKE SAs (--keys-out).
+  bool export_keys = false;
   // When the bound address is a wildcard, the engine still needs the address
   // peers see for its NAT_DETECTION hashes and cookies: with `peer` set, it is
   // the source address the system routes toward the peer. Without it the
