@@ -7,6 +7,7 @@
 
 #include "harness/codec/rules.h"
 #include "harness/crypto/kdf.h"
+#include "harness/engine/payload_chain.h"
 
 namespace ikeh::engine {
 namespace {
@@ -54,13 +55,6 @@ bool spi_usable(BytesView spi, bool ike) {
   return ike ? v != 0 : v >= 256;
 }
 
-Bytes draw_spi(const RandomSource& random, bool ike) {
-  for (;;) {
-    Bytes b = draw(random, ike ? kIkeSpiSize : kChildSpiSize);
-    if (spi_usable(b, ike)) return b;
-  }
-}
-
 core::Result<crypto::KeyExchange> draw_key_exchange(const RandomSource& random, DhGroup group) {
   auto info = crypto::dh_group_info(group);
   if (!info) return info.error();
@@ -80,34 +74,6 @@ std::string group_name(DhGroup g) {
 }
 
 Bytes be16(uint16_t v) { return Bytes{static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)}; }
-
-const Payload* find_payload(const std::vector<Payload>& chain, PayloadType t) {
-  for (const auto& p : chain)
-    if (p.type == t) return &p;
-  return nullptr;
-}
-
-template <class T>
-const T* find_body(const std::vector<Payload>& chain, PayloadType t) {
-  const Payload* p = find_payload(chain, t);
-  return p ? p->as<T>() : nullptr;
-}
-
-const NotifyPayload* find_notify(const std::vector<Payload>& chain, NotifyType t) {
-  for (const auto& p : chain) {
-    const auto* n = p.as<NotifyPayload>();
-    if (p.type == PayloadType::N && n && n->type == t) return n;
-  }
-  return nullptr;
-}
-
-const NotifyPayload* first_error_notify(const std::vector<Payload>& chain) {
-  for (const auto& p : chain) {
-    const auto* n = p.as<NotifyPayload>();
-    if (p.type == PayloadType::N && n && codec::is_error(n->type)) return n;  // RFC 7296 3.10.1
-  }
-  return nullptr;
-}
 
 bool nonce_size_ok(std::size_t n) { return n >= kMinNonce && n <= kMaxNonce; }
 

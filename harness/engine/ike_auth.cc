@@ -9,6 +9,7 @@
 #include "harness/codec/message.h"
 #include "harness/codec/rules.h"
 #include "harness/crypto/sk.h"
+#include "harness/engine/payload_chain.h"
 #include "harness/engine/exchange_window.h"
 
 namespace ikeh::engine {
@@ -36,40 +37,9 @@ constexpr uint32_t kMessageId = 1;
 
 using core::make_error;
 
-// A Child SA SPI of 4 bytes outside 0..255 (RFC 4303 2.1 reserves them).
-Bytes draw_child_spi(const RandomSource& random) {
-  for (;;) {
-    Bytes b(4);
-    random(b.data(), b.size());
-    if (b[0] | b[1] | b[2]) return b;
-  }
-}
-
 // Addresses of one family as big-endian numbers: a <= b.
 bool less_eq(const Bytes& a, const Bytes& b) {
   return !std::lexicographical_compare(b.begin(), b.end(), a.begin(), a.end());
-}
-
-const Payload* find_inner(const std::vector<Payload>& inner, PayloadType t) {
-  for (const auto& p : inner)
-    if (p.type == t) return &p;
-  return nullptr;
-}
-
-const NotifyPayload* find_notify(const std::vector<Payload>& inner, NotifyType t) {
-  for (const auto& p : inner) {
-    const auto* n = p.as<NotifyPayload>();
-    if (p.type == PayloadType::N && n && n->type == t) return n;
-  }
-  return nullptr;
-}
-
-const NotifyPayload* first_error_notify(const std::vector<Payload>& inner) {
-  for (const auto& p : inner) {
-    const auto* n = p.as<NotifyPayload>();
-    if (p.type == PayloadType::N && n && codec::is_error(n->type)) return n;  // RFC 7296 3.10.1
-  }
-  return nullptr;
 }
 
 Payload ts_payload(PayloadType type, const std::vector<TrafficSelector>& selectors) {
@@ -490,7 +460,7 @@ core::Result<std::vector<Payload>> IkeAuthInitiator::build_inner() {
   if (config_.idr) inner.emplace_back(PayloadType::IDr, *config_.idr);
   inner.emplace_back(PayloadType::AUTH, std::move(proof->auth));
   if (config_.first_child) {
-    spi_ = draw_child_spi(random_);
+    spi_ = draw_spi(random_, false);
     offered_ = build_offer(config_.child_policy, spi_);
     // RFC 7296 2.19: CP(CFG_REQUEST) goes before SAi2.
     if (config_.cp_request) {
@@ -551,8 +521,8 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
   }
   auto notifies = read_notifies(inner);
   if (!notifies) return notifies.error();
-  const auto* idr_p = find_inner(inner, PayloadType::IDr);
-  const auto* auth_p = find_inner(inner, PayloadType::AUTH);
+  const auto* idr_p = find_payload(inner, PayloadType::IDr);
+  const auto* auth_p = find_payload(inner, PayloadType::AUTH);
   const auto* idr = idr_p ? idr_p->as<IdPayload>() : nullptr;
   const auto* auth = auth_p ? auth_p->as<AuthPayload>() : nullptr;
   if (!idr || !auth) {
@@ -569,7 +539,7 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
   result.peer_certificate = std::move(proof->certificate);
   apply(*notifies, result);
 
-  if (const auto* cp_p = find_inner(inner, PayloadType::CP)) {
+  if (const auto* cp_p = find_payload(inner, PayloadType::CP)) {
     const auto* cp = cp_p->as<CpPayload>();
     if (cp && cp->cfg_type == CfgType::CFG_REPLY) {
       // RFC 7296 2.19: no CFG_REPLY without a CFG_REQUEST.
@@ -583,9 +553,9 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
     result.notify = static_cast<uint16_t>(err->type);
     return result;
   }
-  const auto* sa_p = find_inner(inner, PayloadType::SA);
-  const auto* tsi_p = find_inner(inner, PayloadType::TSi);
-  const auto* tsr_p = find_inner(inner, PayloadType::TSr);
+  const auto* sa_p = find_payload(inner, PayloadType::SA);
+  const auto* tsi_p = find_payload(inner, PayloadType::TSi);
+  const auto* tsr_p = find_payload(inner, PayloadType::TSr);
   if (!config_.first_child) {
     if (sa_p || tsi_p || tsr_p)
       return make_error("IKE_AUTH response", "SA or TS for a Child SA that was not requested");
@@ -647,8 +617,8 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_request(BytesView r
 }
 
 core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::vector<Payload>& inner) {
-  const auto* idi_p = find_inner(inner, PayloadType::IDi);
-  const auto* auth_p = find_inner(inner, PayloadType::AUTH);
+  const auto* idi_p = find_payload(inner, PayloadType::IDi);
+  const auto* auth_p = find_payload(inner, PayloadType::AUTH);
   const auto* idi = idi_p ? idi_p->as<IdPayload>() : nullptr;
   const auto* auth = auth_p ? auth_p->as<AuthPayload>() : nullptr;
   if (!idi || !auth) return make_error("IKE_AUTH request", "missing IDi or AUTH", kNotifyInvalidSyntax);
@@ -671,9 +641,9 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   step.result.peer_auth_method = proof->method;
   step.result.peer_certificate = std::move(proof->certificate);
 
-  const auto* sa_p = find_inner(inner, PayloadType::SA);
-  const auto* tsi_p = find_inner(inner, PayloadType::TSi);
-  const auto* tsr_p = find_inner(inner, PayloadType::TSr);
+  const auto* sa_p = find_payload(inner, PayloadType::SA);
+  const auto* tsi_p = find_payload(inner, PayloadType::TSi);
+  const auto* tsr_p = find_payload(inner, PayloadType::TSr);
   const auto* peer_sa = sa_p ? sa_p->as<SaPayload>() : nullptr;
   const auto* tsi = tsi_p ? tsi_p->as<TsPayload>() : nullptr;
   const auto* tsr = tsr_p ? tsr_p->as<TsPayload>() : nullptr;
@@ -701,7 +671,7 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
     return step;
   }
 
-  Bytes spi = draw_child_spi(random_);
+  Bytes spi = draw_spi(random_, false);
   SelectResult chosen = select(config_.child_policy, *peer_sa, spi);
   std::optional<NotifyType> refusal;
   std::vector<TrafficSelector> ntsi, ntsr;
@@ -716,7 +686,7 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   // a refused Child SA never holds an address.
   std::optional<CpPayload> reply;
   if (!refusal) {
-    const auto* cp_p = find_inner(inner, PayloadType::CP);
+    const auto* cp_p = find_payload(inner, PayloadType::CP);
     const auto* cp = cp_p ? cp_p->as<CpPayload>() : nullptr;
     bool cfg_request = cp && cp->cfg_type == CfgType::CFG_REQUEST;
     if (!cfg_request && config_.cp_required) {

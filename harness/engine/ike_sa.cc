@@ -22,23 +22,6 @@ using core::make_error;
 
 namespace {
 
-Payload notify(NotifyType type, Bytes data = {}) {
-  NotifyPayload n;
-  n.type = type;
-  n.data = std::move(data);
-  return Payload(PayloadType::N, std::move(n));
-}
-
-const char* exchange_name(ExchangeType t) {
-  switch (t) {
-    case ExchangeType::IKE_SA_INIT: return "IKE_SA_INIT";
-    case ExchangeType::IKE_AUTH: return "IKE_AUTH";
-    case ExchangeType::CREATE_CHILD_SA: return "CREATE_CHILD_SA";
-    case ExchangeType::INFORMATIONAL: return "INFORMATIONAL";
-    default: return "exchange";
-  }
-}
-
 // The PSK for a peer identity from the configured table: an exact identity
 // match first, then an entry without identity.
 std::optional<crypto::Secret> lookup_psk(const EngineConfig& config, const codec::IdPayload& id) {
@@ -431,7 +414,7 @@ void IkeSa::on_message(const Message& m, core::BytesView wire, const Route& from
     if (!h.is_response() && window_.on_request(h.message_id) == RequestClass::New) {
       // RFC 7296 2.21.2: an authenticated request with a syntax error is
       // answered with INVALID_SYNTAX.
-      send_response(h.exchange_type, h.message_id, {notify(NotifyType::INVALID_SYNTAX)}, from);
+      send_response(h.exchange_type, h.message_id, {codec::make_notify(NotifyType::INVALID_SYNTAX)}, from);
     }
     return;
   }
@@ -486,7 +469,7 @@ void IkeSa::on_request(const Message& m, std::vector<Payload> inner, const Route
           std::find(invalid_id_reported_.begin(), invalid_id_reported_.end(), id) == invalid_id_reported_.end()) {
         invalid_id_reported_.push_back(id);
         queue_informational("INVALID_MESSAGE_ID",
-                            {notify(NotifyType::INVALID_MESSAGE_ID, encode_invalid_message_id(id))}, nullptr);
+                            {codec::make_notify(NotifyType::INVALID_MESSAGE_ID, encode_invalid_message_id(id))}, nullptr);
       }
       return;
   }

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "harness/engine/payload_chain.h"
+
+namespace ikeh::engine {
+
+using codec::NotifyPayload;
+using codec::Payload;
+using codec::PayloadType;
+
+const Payload* find_payload(std::span<const Payload> chain, PayloadType t) {
+  for (const auto& p : chain)
+    if (p.type == t) return &p;
+  return nullptr;
+}
+
+const NotifyPayload* find_notify(std::span<const Payload> chain, codec::NotifyType t) {
+  for (const auto& p : chain) {
+    const auto* n = p.as<NotifyPayload>();
+    if (p.type == PayloadType::N && n && n->type == t) return n;
+  }
+  return nullptr;
+}
+
+const NotifyPayload* first_error_notify(std::span<const Payload> chain) {
+  for (const auto& p : chain) {
+    const auto* n = p.as<NotifyPayload>();
+    if (p.type == PayloadType::N && n && codec::is_error(n->type)) return n;
+  }
+  return nullptr;
+}
+
+core::Bytes draw_spi(const RandomSource& random, bool ike) {
+  for (;;) {
+    core::Bytes b(ike ? 8 : 4);
+    random(b.data(), b.size());
+    uint64_t v = 0;
+    for (uint8_t x : b) v = v << 8 | x;
+    if (ike ? v != 0 : v >= 256) return b;
+  }
+}
+
+}  // namespace ikeh::engine

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small helpers the exchange tasks share: finding payloads in a decrypted
+// inner chain and drawing SPIs from the injected random source.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "harness/codec/notify_payload.h"
+#include "harness/codec/payload.h"
+#include "harness/core/bytes.h"
+#include "harness/engine/ike_sa_init.h"
+
+namespace ikeh::engine {
+
+// The first payload of type t, or null.
+const codec::Payload* find_payload(std::span<const codec::Payload> chain, codec::PayloadType t);
+
+// The body of the first payload of type t, or null.
+template <class T>
+const T* find_body(std::span<const codec::Payload> chain, codec::PayloadType t) {
+  const codec::Payload* p = find_payload(chain, t);
+  return p ? p->as<T>() : nullptr;
+}
+
+// The first Notify of type t, or null.
+const codec::NotifyPayload* find_notify(std::span<const codec::Payload> chain, codec::NotifyType t);
+
+// The first error Notify (type below 16384, RFC 7296 3.10.1), or null.
+const codec::NotifyPayload* first_error_notify(std::span<const codec::Payload> chain);
+
+// A new SPI: 8 bytes and non-zero for an IKE SA (RFC 7296 3.1), 4 bytes and
+// at least 256 for ESP/AH (RFC 4303 2.1 reserves 0..255).
+core::Bytes draw_spi(const RandomSource& random, bool ike);
+
+}  // namespace ikeh::engine
