@@ -125,7 +125,8 @@ int run(int argc, char** argv) {
       "\nBinds the IKE and NAT-T sockets, prints \"listening on ADDR:PORT (NAT-T ADDR:PORT)\" with the bound\n"
       "ports, then answers every peer, printing a line per event and a summary of each IKE SA established.\n"
       "--count N stops after N IKE SAs were established (--once: 1); with --until-deleted it waits until the\n"
-      "peer deleted them, with --hold S it answers S seconds longer. Without --count it serves until\n"
+      "peer deleted them, with --hold S it answers S seconds longer, with --delete it deletes them itself.\n"
+      "Without --count it serves until\n"
       "--timeout or a signal. Without --listen the configuration's network section is bound. The NAT-T port\n"
       "defaults to 4500 on port 500 and to a free port otherwise. See docs/external-peer.md.\n"
       "Exit codes: 0 done, 1 the timeout or a signal came before --count was reached (or before the\n"
@@ -136,8 +137,11 @@ int run(int argc, char** argv) {
                         ->check(CLI::Range(1u, 1000000u));
   auto* once = rcmd->add_flag("--once", respond.once, "Stop after the first IKE SA was established (--count 1)");
   once->excludes(count_opt);
-  rcmd->add_flag("--until-deleted", respond.until_deleted,
-                 "After --count: wait until the peer deleted those IKE SAs");
+  auto* until = rcmd->add_flag("--until-deleted", respond.until_deleted,
+                               "After --count: wait until the peer deleted those IKE SAs");
+  rcmd->add_flag("--delete", respond.delete_ike,
+                 "After --count (and --hold): delete those IKE SAs and wait for the answers")
+      ->excludes(until);
 
   try {
     app.parse(argc, argv);

@@ -768,6 +768,8 @@ int run_respond(const RespondOptions& o, std::ostream& out, std::ostream& err, c
   Session s(out, err, o, interrupt);
   if (o.until_deleted && !o.count && !o.once)
     return s.usage("ikeharness: respond: --until-deleted needs --count N or --once");
+  if (o.delete_ike && !o.count && !o.once)
+    return s.usage("ikeharness: respond: --delete needs --count N or --once");
   if (int rc = s.prepare()) return rc;
   const scenario::NetworkConfig& net = s.config.network;
 
@@ -851,6 +853,30 @@ int run_respond(const RespondOptions& o, std::ostream& out, std::ostream& err, c
     print_fresh();
     result += end == UdpDriver::RunEnd::Interrupted ? ", hold ended by a signal"
                                                     : ", held " + seconds_text(o.hold_s) + " s";
+  }
+
+  if (o.delete_ike) {
+    // The responder side starts these INFORMATIONAL exchanges with its own
+    // Message IDs (RFC 7296 2.2).
+    std::vector<uint64_t> mine;
+    for (auto it = s.tracker.connections().begin(); it != s.tracker.connections().begin() + *count; ++it) {
+      uint64_t now = current_of(e, *it);
+      auto sa = e.ike_sa(now);
+      if (!sa || gone(sa->state)) continue;
+      if (auto st = e.delete_ike(now); !st) return fail("--delete: " + st.error().to_string());
+      mine.push_back(now);
+    }
+    auto all_gone = [&] {
+      for (uint64_t serial : mine) {
+        auto sa = e.ike_sa(serial);
+        if (sa && !gone(sa->state)) return false;
+      }
+      return true;
+    };
+    end = s.run([&] { print_fresh(); return all_gone(); }, remaining(), s.interrupts());
+    if (end == UdpDriver::RunEnd::Interrupted) return fail("interrupted before the Deletes were answered");
+    if (end == UdpDriver::RunEnd::Deadline) return fail("timed out before the Deletes were answered");
+    result += ", " + std::to_string(mine.size()) + " deleted by us";
   }
   s.printer.verdict(kExitOk, result);
   return s.finish(kExitOk);

@@ -48,6 +48,7 @@ struct RespondOptions : PeerOptions {
   std::optional<uint32_t> count;
   bool once = false;           // --count 1
   bool until_deleted = false;  // after --count: wait until the peer deleted those IKE SAs
+  bool delete_ike = false;     // after --count (and --hold): delete those IKE SAs ourselves
 };
 
 // The default for InitiateOptions::timeout_s: the longest each step (the
@@ -69,7 +70,8 @@ int run_initiate(const InitiateOptions& options, std::ostream& out, std::ostream
 // Answers peers. Prints "listening on ADDR:PORT (NAT-T ADDR:PORT)" with the
 // bound ports first. With count N (or once): returns 0 when N IKE SAs were
 // established (then, with until_deleted, once the peer deleted all of them;
-// with hold_s, after that much longer), 1 when timeout_s passes or a signal
+// with hold_s, after that much longer; with delete_ike, once this side's
+// Deletes of them were answered), 1 when timeout_s passes or a signal
 // arrives first. Without a count it serves until timeout_s or a signal and
 // returns 0. 2 for usage and input errors.
 int run_respond(const RespondOptions& options, std::ostream& out, std::ostream& err,

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """strongSwan's charon initiates, ikeharness responds.
 
-`ikeharness respond --count 1 --until-deleted --json-events` listens in one namespace; a charon in
+`ikeharness respond --count 1 --until-deleted --json-events` (or `--hold S --delete`) listens in one namespace; a charon in
 the other initiates with `swanctl --initiate`. Each row of the matrix (harness_peer.ROWS) checks
 that charon reports the IKE SA ESTABLISHED with the SPIs and algorithms of the harness's summary
 and the Child SA INSTALLED with the mirrored ESP SPIs; in the CP rows charon asks for a virtual IP
@@ -42,7 +42,7 @@ def installed_event(e):
 class HarnessResponder:
     """The body of every row; mixed into the TestCase classes below."""
 
-    def run_row(self, row_name, cp, rekey):
+    def run_row(self, row_name, cp, rekey, harness_deletes=False):
         row = hp.ROWS[row_name]
         hp.binary()  # skips when ikeharness is not built
         with ss.Lab(f"hr{row_name}") as lab:
@@ -56,7 +56,8 @@ class HarnessResponder:
                 pool={"cidr": hp.HARNESS_POOL} if cp else None))
             run = hp.HarnessRun(lab, harness_ns,
                                 ["respond", "--listen", harness_ns.addr4, "--config", cfg,
-                                 "--count", "1", "--until-deleted", "--timeout", str(TIMEOUT)],
+                                 "--count", "1", "--timeout", str(TIMEOUT)]
+                                + (["--hold", str(TIMEOUT), "--delete"] if harness_deletes else ["--until-deleted"]),
                                 env=creds.harness_env(), name=f"respond ({row_name})")
             listening = run.wait(lambda e: e.get("kind") == "listening", 10, "listening")
             self.assertEqual((listening["port"], listening.get("natt_port")), (500, 4500))
@@ -85,7 +86,10 @@ class HarnessResponder:
                 # a Child SA rekey on the new IKE SA: proves the harness uses its SPIs and keys
                 latest = [installed_event(e) for e in run.events if installed_event(e)][-1]
                 self.check_child_rekey(run, charon, serial, latest[0])
-            self.check_charon_delete(run, charon, serial)
+            if harness_deletes:
+                self.check_harness_delete(run, charon, serial)
+            else:
+                self.check_charon_delete(run, charon, serial)
             self.check_no_secrets(creds, run, charon)
 
     # --- the checks
@@ -210,6 +214,21 @@ class HarnessResponder:
         self.assertEqual(result["detail"], "1 of 1 IKE SAs established, all deleted by the peer")
         charon.wait_log(r"IKE_SA home\[\d+\] state change: DELETING => DESTROYING")
 
+    def check_harness_delete(self, run, charon, serial):
+        # SIGINT ends --hold, then the responder deletes with a request of its
+        # own: Message ID 0 of its own counter (RFC 7296 2.2).
+        run.interrupt()
+        request = run.wait(lambda e: e.get("kind") == "sent" and e.get("exchange") == "INFORMATIONAL"
+                           and not e.get("response") and e.get("payloads") == ["D"], 15, "our Delete")
+        self.assertEqual(request["ike_sa"], serial)
+        self.assertEqual(request["message_id"], 0)
+        charon.wait_no_sa("home")
+        rc = run.wait_exit(10)
+        result = run.result()
+        self.assertEqual(rc, 0, f"exit code; result: {result}")
+        self.assertEqual(result["detail"], "1 of 1 IKE SAs established, hold ended by a signal, 1 deleted by us")
+        charon.wait_log(r"received DELETE for IKE_SA home")
+
     def check_no_secrets(self, creds, run, charon):
         for text in creds.secret_texts():
             out = run.output()
@@ -226,8 +245,8 @@ class ResponderPsk(HarnessResponder, unittest.TestCase):
     def test_psk_cbc_modp2048_cp(self):
         self.run_row("psk_cbc_modp2048", cp=True, rekey=False)
 
-    def test_psk_gcm_x25519_cp(self):
-        self.run_row("psk_gcm_x25519", cp=True, rekey=False)
+    def test_psk_gcm_x25519_cp_harness_deletes(self):
+        self.run_row("psk_gcm_x25519", cp=True, rekey=False, harness_deletes=True)
 
 
 class ResponderCert(HarnessResponder, unittest.TestCase):
