@@ -120,7 +120,16 @@ core::Result<MacCtx> keyed_hmac(std::string_view digest, BytesView key) {
   std::string name(digest);
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name.data(), 0),
                          OSSL_PARAM_construct_end()};
-  return keyed(hmac_alg(), "HMAC-" + name, params, key);
+  EVP_MAC* alg = hmac_alg();
+  if (!alg) return crypto_error("HMAC-" + name + " is not available from the OpenSSL providers");
+  // A copy of the per-digest template skips fetching the digest by name again.
+  EVP_MAC_CTX* tmpl = mac_template(alg, name, params);
+  MacCtx ctx(tmpl ? EVP_MAC_CTX_dup(tmpl) : nullptr);
+  static const uint8_t kEmpty = 0;  // EVP_MAC_init refuses a NULL key pointer
+  const uint8_t* k = key.empty() ? &kEmpty : key.data();
+  if (!ctx || !EVP_MAC_init(ctx.get(), k, key.size(), nullptr))
+    return crypto_error("HMAC-" + name + ": cannot initialise the MAC");
+  return ctx;
 }
 
 core::Result<MacCtx> keyed_cmac(BytesView key) {
@@ -136,6 +145,16 @@ core::Result<Bytes> mac_restart(EVP_MAC_CTX* ctx, std::string_view what, BytesVi
   // CMAC keep it); the tests compare every message with integ_mac.
   if (!EVP_MAC_init(ctx, nullptr, 0, nullptr)) return crypto_error(std::string(what) + ": cannot restart the MAC");
   return finish_mac(ctx, what, data);
+}
+
+core::Result<std::size_t> mac_restart_into(EVP_MAC_CTX* ctx, std::string_view what, BytesView data, uint8_t* out,
+                                           std::size_t cap) {
+  if (!EVP_MAC_init(ctx, nullptr, 0, nullptr)) return crypto_error(std::string(what) + ": cannot restart the MAC");
+  if (!data.empty() && !EVP_MAC_update(ctx, data.data(), data.size()))
+    return crypto_error(std::string(what) + ": MAC update failed");
+  std::size_t n = 0;
+  if (!EVP_MAC_final(ctx, out, &n, cap)) return crypto_error(std::string(what) + ": MAC failed");
+  return n;
 }
 
 core::Error crypto_error(std::string reason) {

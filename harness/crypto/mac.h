@@ -43,4 +43,9 @@ core::Result<MacCtx> keyed_hmac(std::string_view digest, BytesView key);
 core::Result<MacCtx> keyed_cmac(BytesView key);
 core::Result<Bytes> mac_restart(EVP_MAC_CTX* ctx, std::string_view what, BytesView data);
 
+// mac_restart() writing the MAC into out (cap bytes, at least the MAC size)
+// instead of a new buffer; returns the MAC's length.
+core::Result<std::size_t> mac_restart_into(EVP_MAC_CTX* ctx, std::string_view what, BytesView data, uint8_t* out,
+                                           std::size_t cap);
+
 }  // namespace ikeh::crypto::detail

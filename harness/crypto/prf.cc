@@ -56,15 +56,23 @@ core::Result<Secret> cmac_prf(BytesView key, BytesView data) {
   return to_secret(std::move(out));
 }
 
+// The OpenSSL digest behind an HMAC PRF; nullptr for the AES-based ones.
+const char* hmac_digest(PrfId id) {
+  switch (id) {
+    case PrfId::PRF_HMAC_MD5: return "MD5";
+    case PrfId::PRF_HMAC_SHA1: return "SHA1";
+    case PrfId::PRF_HMAC_SHA2_256: return "SHA2-256";
+    case PrfId::PRF_HMAC_SHA2_384: return "SHA2-384";
+    case PrfId::PRF_HMAC_SHA2_512: return "SHA2-512";
+    default: return nullptr;
+  }
+}
+
 }  // namespace
 
 core::Result<Secret> prf(PrfId id, BytesView key, BytesView data) {
+  if (const char* digest = hmac_digest(id)) return to_secret(detail::hmac(digest, key, data));
   switch (id) {
-    case PrfId::PRF_HMAC_MD5: return to_secret(detail::hmac("MD5", key, data));
-    case PrfId::PRF_HMAC_SHA1: return to_secret(detail::hmac("SHA1", key, data));
-    case PrfId::PRF_HMAC_SHA2_256: return to_secret(detail::hmac("SHA2-256", key, data));
-    case PrfId::PRF_HMAC_SHA2_384: return to_secret(detail::hmac("SHA2-384", key, data));
-    case PrfId::PRF_HMAC_SHA2_512: return to_secret(detail::hmac("SHA2-512", key, data));
     case PrfId::PRF_AES128_XCBC: return xcbc_prf(key, data);
     case PrfId::PRF_AES128_CMAC: return cmac_prf(key, data);
     default: break;
@@ -88,6 +96,32 @@ core::Result<Secret> prf_plus(PrfId id, BytesView key, BytesView seed, std::size
   Secret input(info->output_size + seed.size() + 1);
   std::size_t pos = 0;
   std::size_t prev = 0;  // bytes of Tn-1 at the front of input (0 for T1)
+  if (const char* digest = hmac_digest(id)) {
+    // Every block uses the same key: set it up once and restart the MAC per
+    // block, which saves the HMAC key schedule and a context per block.
+    auto ctx = detail::keyed_hmac(digest, key);
+    if (!ctx) return ctx.error();
+    std::array<uint8_t, 64> t{};  // SHA2-512 is the largest output
+    for (std::size_t n = 1; n <= blocks; ++n) {
+      if (!seed.empty()) std::memcpy(input.data() + prev, seed.data(), seed.size());
+      input.data()[prev + seed.size()] = static_cast<uint8_t>(n);
+      auto got = detail::mac_restart_into(ctx->get(), info->name, BytesView(input.data(), prev + seed.size() + 1),
+                                          t.data(), t.size());
+      if (!got || *got != info->output_size) {
+        OPENSSL_cleanse(t.data(), t.size());
+        if (!got) return got.error();
+        return detail::crypto_error(info->name + " gave " + std::to_string(*got) + " bytes, expected " +
+                                    std::to_string(info->output_size));
+      }
+      std::size_t take = std::min(*got, length - pos);
+      std::memcpy(out.data() + pos, t.data(), take);
+      pos += take;
+      std::memcpy(input.data(), t.data(), *got);
+      prev = *got;
+    }
+    OPENSSL_cleanse(t.data(), t.size());
+    return out;
+  }
   for (std::size_t n = 1; n <= blocks; ++n) {
     if (!seed.empty()) std::memcpy(input.data() + prev, seed.data(), seed.size());
     input.data()[prev + seed.size()] = static_cast<uint8_t>(n);
