@@ -189,8 +189,8 @@ void Engine::receive(core::BytesView wire, const Route& from) {
     return;
   }
   const auto& h = m->header;
-  // RFC 7296 2.5: a different major version is answered with
-  // INVALID_MAJOR_VERSION only for requests; we drop it with an event.
+  // RFC 7296 2.5 allows answering a request of a higher major version with
+  // INVALID_MAJOR_VERSION; this engine only drops it, with an event.
   if (h.major_version() != 2) {
     Event e;
     e.kind = EventKind::Error;
