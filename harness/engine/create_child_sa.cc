@@ -7,7 +7,7 @@
 
 #include "harness/codec/rules.h"
 #include "harness/crypto/kdf.h"
-#include "harness/engine/payload_chain.h"
+#include "harness/engine/task_support.h"
 
 namespace ikeh::engine {
 namespace {
@@ -30,10 +30,6 @@ constexpr std::size_t kMinNonce = 16;
 constexpr std::size_t kMaxNonce = 256;
 constexpr std::size_t kChildSpiSize = 4;
 constexpr std::size_t kIkeSpiSize = 8;
-// Draws of a private value before giving up: from_private() refuses values
-// outside the group's range, which for the supported groups happens with a
-// negligible probability per draw.
-constexpr int kMaxPrivateDraws = 64;
 constexpr const char* kWhere = "CREATE_CHILD_SA";
 
 Bytes draw(const RandomSource& random, std::size_t n) {
@@ -55,18 +51,6 @@ bool spi_usable(BytesView spi, bool ike) {
   return ike ? v != 0 : v >= 256;
 }
 
-core::Result<crypto::KeyExchange> draw_key_exchange(const RandomSource& random, DhGroup group) {
-  auto info = crypto::dh_group_info(group);
-  if (!info) return info.error();
-  core::Error last = make_error("KE", "no private value drawn");
-  for (int i = 0; i < kMaxPrivateDraws; ++i) {
-    crypto::Secret priv(draw(random, info->private_size));
-    auto ke = crypto::KeyExchange::from_private(group, priv.view());
-    if (ke) return std::move(ke).value();
-    last = ke.error();
-  }
-  return last;
-}
 
 std::string group_name(DhGroup g) {
   auto n = codec::name_of(g);

@@ -9,7 +9,7 @@
 #include "harness/codec/message.h"
 #include "harness/codec/rules.h"
 #include "harness/crypto/sk.h"
-#include "harness/engine/payload_chain.h"
+#include "harness/engine/task_support.h"
 #include "harness/engine/exchange_window.h"
 
 namespace ikeh::engine {

@@ -9,6 +9,7 @@
 #include "harness/crypto/cipher.h"
 #include "harness/crypto/digest.h"
 #include "harness/crypto/prf.h"
+#include "harness/engine/task_support.h"
 
 namespace ikeh::engine {
 namespace {
@@ -27,10 +28,6 @@ constexpr uint16_t kNotifyNoProposalChosen = static_cast<uint16_t>(NotifyType::N
 constexpr std::size_t kMinNonce = 16;
 constexpr std::size_t kMaxNonce = 256;
 constexpr std::size_t kMaxCookie = 64;
-// Draws of a private value before giving up: from_private() refuses values
-// outside the group's range, which for the supported groups happens with a
-// negligible probability per draw.
-constexpr int kMaxPrivateDraws = 64;
 
 using core::make_error;
 
@@ -60,18 +57,6 @@ uint64_t draw_spi(const RandomSource& random) {
   }
 }
 
-core::Result<crypto::KeyExchange> draw_key_exchange(const RandomSource& random, DhGroup group) {
-  auto info = crypto::dh_group_info(group);
-  if (!info) return info.error();
-  core::Error last = make_error("KE", "no private value drawn");
-  for (int i = 0; i < kMaxPrivateDraws; ++i) {
-    crypto::Secret priv(draw(random, info->private_size));
-    auto ke = crypto::KeyExchange::from_private(group, priv.view());
-    if (ke) return std::move(ke).value();
-    last = ke.error();
-  }
-  return last;
-}
 
 std::vector<uint16_t> decode_hash_list(BytesView data) {
   std::vector<uint16_t> out;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "harness/engine/payload_chain.h"
+#include "harness/engine/task_support.h"
 
 namespace ikeh::engine {
 
@@ -37,6 +37,20 @@ core::Bytes draw_spi(const RandomSource& random, bool ike) {
     for (uint8_t x : b) v = v << 8 | x;
     if (ike ? v != 0 : v >= 256) return b;
   }
+}
+
+core::Result<crypto::KeyExchange> draw_key_exchange(const RandomSource& random, codec::DhGroup group) {
+  auto info = crypto::dh_group_info(group);
+  if (!info) return info.error();
+  core::Error last = core::make_error("KE", "no private value drawn");
+  for (int i = 0; i < 64; ++i) {
+    crypto::Secret priv(info->private_size);
+    if (info->private_size) random(priv.data(), info->private_size);
+    auto ke = crypto::KeyExchange::from_private(group, priv.view());
+    if (ke) return std::move(ke).value();
+    last = ke.error();
+  }
+  return last;
 }
 
 }  // namespace ikeh::engine

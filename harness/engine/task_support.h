@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Small helpers the exchange tasks share: finding payloads in a decrypted
-// inner chain and drawing SPIs from the injected random source.
+// inner chain, and drawing SPIs and DH private values from the injected
+// random source (so a seeded run repeats).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include "harness/codec/notify_payload.h"
 #include "harness/codec/payload.h"
 #include "harness/core/bytes.h"
+#include "harness/core/result.h"
+#include "harness/crypto/dh.h"
 #include "harness/engine/ike_sa_init.h"
 
 namespace ikeh::engine {
@@ -32,5 +35,11 @@ const codec::NotifyPayload* first_error_notify(std::span<const codec::Payload> c
 // A new SPI: 8 bytes and non-zero for an IKE SA (RFC 7296 3.1), 4 bytes and
 // at least 256 for ESP/AH (RFC 4303 2.1 reserves 0..255).
 core::Bytes draw_spi(const RandomSource& random, bool ike);
+
+// A key pair for `group` whose private value comes from `random`
+// (KeyExchange::from_private), drawn again while the group refuses it (a
+// value outside its range; negligible odds per draw), at most 64 times.
+// Errors: an unsupported group, or 64 refusals.
+core::Result<crypto::KeyExchange> draw_key_exchange(const RandomSource& random, codec::DhGroup group);
 
 }  // namespace ikeh::engine
