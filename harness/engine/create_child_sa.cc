@@ -25,9 +25,6 @@ using core::make_error;
 
 constexpr uint16_t kNotifyInvalidSyntax = static_cast<uint16_t>(NotifyType::INVALID_SYNTAX);
 constexpr uint16_t kNotifyInvalidKe = static_cast<uint16_t>(NotifyType::INVALID_KE_PAYLOAD);
-// RFC 7296 2.10 nonce bounds.
-constexpr std::size_t kMinNonce = 16;
-constexpr std::size_t kMaxNonce = 256;
 constexpr std::size_t kChildSpiSize = 4;
 constexpr std::size_t kIkeSpiSize = 8;
 constexpr const char* kWhere = "CREATE_CHILD_SA";

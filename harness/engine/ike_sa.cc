@@ -153,6 +153,16 @@ void IkeSa::error_event(const std::string& detail, const Message* m) {
   engine.emit(std::move(e));
 }
 
+void IkeSa::decision(const std::string& detail, uint32_t child) {
+  if (!engine.observed()) return;
+  Event e;
+  e.kind = EventKind::Decision;
+  e.ike_sa = serial;
+  e.child = child;
+  e.detail = detail;
+  engine.emit(std::move(e));
+}
+
 void IkeSa::message_event(EventKind kind, ExchangeType type, bool response, uint32_t message_id,
                           const std::vector<Payload>& payloads, const std::vector<Bytes>& datagrams,
                           const codec::Header* header) {
@@ -209,11 +219,7 @@ void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
     return;
   }
   if (step->outcome == InitiatorOutcome::Retry) {
-    Event e;
-    e.kind = EventKind::Decision;
-    e.ike_sa = serial;
-    e.detail = "IKE_SA_INIT retried: " + step->reason;
-    engine.emit(std::move(e));
+    decision("IKE_SA_INIT retried: " + step->reason);
     auto id = window_.begin_init_retry();
     if (!id) {
       set_state(IkeSaState::Failed, id.error().to_string());
@@ -722,13 +728,9 @@ core::Status IkeSa::queue_cfg_set(std::vector<CfgAttribute> attributes) {
                                  if (const auto* cp = p.as<CpPayload>();
                                      cp && p.type == PayloadType::CP && cp->cfg_type == codec::CfgType::CFG_ACK)
                                    last_cfg_ack = cp->attributes;
-                               Event e;
-                               e.kind = EventKind::Decision;
-                               e.ike_sa = serial;
-                               e.detail = last_cfg_ack ? "CFG_ACK received with " +
-                                                             std::to_string(last_cfg_ack->size()) + " attribute(s)"
-                                                       : std::string("CFG_SET answered without CP");
-                               engine.emit(std::move(e));
+                               decision(last_cfg_ack ? "CFG_ACK received with " +
+                                                           std::to_string(last_cfg_ack->size()) + " attribute(s)"
+                                                     : std::string("CFG_SET answered without CP"));
                              });
 }
 

@@ -89,11 +89,7 @@ void IkeSa::on_create_child_response(const std::shared_ptr<CreateChildInitiator>
   }
   if (r->outcome == CreateChildOutcome::InvalidKe) {
     // RFC 7296 1.3: a new exchange with the group the responder wants.
-    Event e;
-    e.kind = EventKind::Decision;
-    e.ike_sa = serial;
-    e.detail = "CREATE_CHILD_SA retried with " + codec::label(r->retry_group) + " after INVALID_KE_PAYLOAD";
-    engine.emit(std::move(e));
+    decision("CREATE_CHILD_SA retried with " + codec::label(r->retry_group) + " after INVALID_KE_PAYLOAD");
     cfg.ke_group = r->retry_group;
     start_create_child(std::move(cfg), rekey_child);
     return;
@@ -138,12 +134,8 @@ void IkeSa::resolve_child_collision(uint32_t old_child) {
   const RekeyRecord& ours = our_child_rekeys_[old_child];
   const RekeyRecord& peers = peer_child_rekeys_[old_child];
   auto verdict = resolve_rekey_collision(ours.ni, ours.nr, peers.ni, peers.nr, original_initiator);
-  Event e;
-  e.kind = EventKind::Decision;
-  e.ike_sa = serial;
-  e.child = old_child;
-  e.detail = "Child SA rekey collision on " + std::to_string(old_child) + ": " + rekey_collision_name(verdict);
-  engine.emit(std::move(e));
+  decision("Child SA rekey collision on " + std::to_string(old_child) + ": " + rekey_collision_name(verdict),
+           old_child);
   if (verdict == RekeyCollision::OursRedundant) {
     if (auto* c = child_by_id(ours.new_child); c && c->state == ChildSaState::Installed)
       queue_delete_child(ours.new_child);
@@ -167,11 +159,7 @@ void IkeSa::resolve_ike_collision() {
                               original_initiator);
   IkeSa* ours = engine.find(our_ike_rekey_->new_ike);
   IkeSa* peers = engine.find(peer_ike_rekey_->new_ike);
-  Event e;
-  e.kind = EventKind::Decision;
-  e.ike_sa = serial;
-  e.detail = std::string("IKE SA rekey collision: ") + rekey_collision_name(verdict);
-  engine.emit(std::move(e));
+  decision(std::string("IKE SA rekey collision: ") + rekey_collision_name(verdict));
   IkeSa* survivor = verdict == RekeyCollision::OursRedundant ? peers : ours;
   IkeSa* redundant = verdict == RekeyCollision::OursRedundant ? ours : peers;
   if (survivor) {
@@ -280,12 +268,8 @@ std::vector<Payload> IkeSa::answer_create_child(const std::vector<Payload>& inne
   }
   const CreateChildResult& r = step->result;
   if (r.outcome != CreateChildOutcome::Created) {
-    Event e;
-    e.kind = EventKind::Decision;
-    e.ike_sa = serial;
-    e.detail = std::string("CREATE_CHILD_SA (") + create_child_kind_name(r.kind) +
-               ") refused: " + codec::label(static_cast<NotifyType>(r.notify));
-    engine.emit(std::move(e));
+    decision(std::string("CREATE_CHILD_SA (") + create_child_kind_name(r.kind) +
+             ") refused: " + codec::label(static_cast<NotifyType>(r.notify)));
     return step->inner;
   }
   if (r.kind == CreateChildKind::RekeyIke) {

@@ -24,9 +24,7 @@ using codec::SaPayload;
 
 constexpr uint16_t kNotifyInvalidSyntax = static_cast<uint16_t>(NotifyType::INVALID_SYNTAX);
 constexpr uint16_t kNotifyNoProposalChosen = static_cast<uint16_t>(NotifyType::NO_PROPOSAL_CHOSEN);
-// RFC 7296 2.10 nonce bounds, 3.10.1 COOKIE data bounds.
-constexpr std::size_t kMinNonce = 16;
-constexpr std::size_t kMaxNonce = 256;
+// RFC 7296 3.10.1 COOKIE data bounds.
 constexpr std::size_t kMaxCookie = 64;
 
 using core::make_error;

@@ -111,6 +111,8 @@ class IkeSa {
   void pump();
   void give_up(uint32_t message_id);
   void error_event(const std::string& detail, const codec::Message* m = nullptr);
+  // A Decision event about this SA (or one of its Child SAs).
+  void decision(const std::string& detail, uint32_t child = 0);
   void message_event(EventKind kind, codec::ExchangeType type, bool response, uint32_t message_id,
                      const std::vector<codec::Payload>& payloads, const std::vector<Bytes>& datagrams,
                      const codec::Header* header = nullptr);

@@ -4,6 +4,7 @@
 // random source (so a seeded run repeats).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -15,6 +16,10 @@
 #include "harness/engine/ike_sa_init.h"
 
 namespace ikeh::engine {
+
+// RFC 7296 2.10: a nonce is 16 to 256 octets.
+inline constexpr std::size_t kMinNonce = 16;
+inline constexpr std::size_t kMaxNonce = 256;
 
 // The first payload of type t, or null.
 const codec::Payload* find_payload(std::span<const codec::Payload> chain, codec::PayloadType t);

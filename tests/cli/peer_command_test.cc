@@ -298,6 +298,24 @@ class PeerCommand : public ::testing::Test {
 
 const std::string kInitiatorConfig = (kConfigs / "psk-initiator.json").string();
 
+// A UDP socket bound to a free loopback port (which `port` receives), so a
+// test holds that port; -1 when the system refuses.
+int bound_loopback_socket(uint16_t& port) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(fd);
+    return -1;
+  }
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
 TEST_F(PeerCommand, PskPairEstablishesRekeysAndDeletes) {
   auto [resp, where] = responder("respond", {"--count", "1", "--until-deleted"});
   ASSERT_NE(where.port, 0);
@@ -444,15 +462,10 @@ TEST_F(PeerCommand, UsageErrors) {
 }
 
 TEST_F(PeerCommand, BindFailureIsOneLine) {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  uint16_t port = 0;
+  int fd = bound_loopback_socket(port);
   ASSERT_GE(fd, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  const std::string taken = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  const std::string taken = "127.0.0.1:" + std::to_string(port);
   Process& p = start("respond", {"respond", "--config", (kConfigs / "psk-responder.json").string(), "--listen", taken});
   EXPECT_EQ(p.wait(), 2);
   close(fd);
@@ -510,16 +523,11 @@ TEST_F(PeerCommand, SignalEndsTheHoldThenDeletes) {
 
 // Nobody answers: the step's --timeout ends the run as a failure.
 TEST_F(PeerCommand, NoAnswerTimesOut) {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  uint16_t port = 0;
+  int fd = bound_loopback_socket(port);
   ASSERT_GE(fd, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
   Process& init = start("initiate", {"initiate", "--config", kInitiatorConfig, "--peer",
-                                     "127.0.0.1:" + std::to_string(ntohs(a.sin_port)), "--local", "127.0.0.1:0",
+                                     "127.0.0.1:" + std::to_string(port), "--local", "127.0.0.1:0",
                                      "--timeout", "1", "--quiet", "--keys-out", path("k").string()});
   EXPECT_EQ(init.wait(), 1);
   close(fd);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "harness/crypto/auth.h"
+#include "tests/support/openssl_pki.h"
 
 namespace ikeh::crypto {
 namespace {
@@ -50,38 +51,15 @@ basicConstraints = CA:FALSE
 bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
 
 // Everything the openssl tool made, by file stem, loaded once for the suite.
-struct Pki {
-  std::string dir;
-  std::string error;  // set when the tool failed
+struct Pki : testing_support::OpenSslPki {
   std::map<std::string, Certificate> certs;
-
-  int sh(const std::string& cmd) const {
-    return std::system(("cd '" + dir + "' && (" + cmd + ") >>openssl.log 2>&1").c_str());
-  }
 
   // An EC P-256 key and a certificate with the extensions of `section`,
   // self-signed when `ca` is empty, else signed by `ca`; valid from now for
   // `days`.
   bool make(const std::string& name, const std::string& subject, const std::string& ca, const std::string& section,
             int days = 30) {
-    if (!error.empty()) return false;
-    const std::string newkey = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + name + ".key";
-    const std::string d = " -days " + std::to_string(days);
-    int rc = 0;
-    if (ca.empty()) {
-      rc = sh("openssl req -x509 -new " + newkey + " -out " + name + ".pem" + d + " -sha256 -subj '" + subject +
-              "' -config cfg -extensions " + section);
-    } else {
-      rc = sh("openssl req -new " + newkey + " -out " + name + ".csr -subj '" + subject + "' -config cfg");
-      if (rc == 0)
-        rc = sh("openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca +
-                ".key -CAcreateserial -out " + name + ".pem" + d + " -sha256 -extfile cfg -extensions " + section);
-    }
-    if (rc != 0) {
-      std::ifstream log(dir + "/openssl.log");
-      error = "openssl failed making " + name + ": " + std::string(std::istreambuf_iterator<char>(log), {});
-      return false;
-    }
+    if (!issue(name, "P-256", subject, ca, section, "-days " + std::to_string(days))) return false;
     auto c = load_certificate_file(dir + "/" + name + ".pem");
     if (!c) {
       error = c.error().to_string();
@@ -100,17 +78,7 @@ class CertificateChain : public ::testing::Test {
     if (g_pki) return;
     g_pki = new Pki;
     Pki& p = *g_pki;
-    char tmpl[] = "/tmp/ikeh-chain-XXXXXX";
-    if (!mkdtemp(tmpl)) {
-      p.error = "mkdtemp failed";
-      return;
-    }
-    p.dir = tmpl;
-    if (std::system("openssl version >/dev/null 2>&1") != 0) {
-      p.error = "the openssl command line tool is not installed";
-      return;
-    }
-    std::ofstream(p.dir + "/cfg") << kConfig;
+    p.create("ikeh-chain", kConfig);
     const std::string o = "/O=ikeharness test";
     p.make("root", o + "/CN=Root CA", "", "v3_ca");
     p.make("int", o + "/CN=Intermediate CA", "root", "v3_ca");

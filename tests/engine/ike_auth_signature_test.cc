@@ -23,6 +23,7 @@
 #include "harness/crypto/auth.h"
 #include "harness/engine/ike_auth.h"
 #include "tests/engine/ike_auth_fixture.h"
+#include "tests/support/openssl_pki.h"
 
 namespace ikeh::engine {
 namespace {
@@ -73,54 +74,23 @@ struct KeyCert {
 };
 
 // Everything the openssl tool made, loaded once for the whole suite.
-struct Pki {
-  std::string dir;
-  std::string error;  // set when the tool failed
+struct Pki : testing_support::OpenSslPki {
   KeyCert root, intermediate, init_rsa, init_ec, init_p384, resp_ec, rogue_root, rogue_init, under_ee;
   KeyCert init_expired, init_not_yet;  // valid 2020-01-01..2020-02-01, 2099-01-01..2099-12-31
 
-  int sh(const std::string& cmd) const {
-    return std::system(("cd '" + dir + "' && (" + cmd + ") >>openssl.log 2>&1").c_str());
-  }
-  std::string read(const std::string& file) const {
-    std::ifstream in(dir + "/" + file, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
   void write(const std::string& file, BytesView data) const {
     std::ofstream out(dir + "/" + file, std::ios::binary);
     out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
   }
 
-  // A key (RSA 2048, or an EC curve) and a CSR, then a certificate signed by
-  // `ca` (self-signed when ca is empty) with the extensions of `section`,
-  // valid from now for 30 days; with `dates` ("-startdate ... -enddate ..."),
+  // A key (RSA 2048, or an EC curve) and a certificate signed by `ca`
+  // (self-signed when ca is empty) with the extensions of `section`, valid
+  // from now for 30 days; with `dates` ("-startdate ... -enddate ..."),
   // signed by `openssl ca` for exactly that period instead.
   bool make(KeyCert& out, const std::string& name, const std::string& key, const std::string& subject,
             const std::string& ca, const std::string& section, const std::string& dates = "") {
     out.name = name;
-    std::string newkey = key == "rsa" ? "-newkey rsa:2048" : "-newkey ec -pkeyopt ec_paramgen_curve:" + key;
-    int rc = 0;
-    if (!dates.empty()) {
-      rc = sh("openssl req -new " + newkey + " -nodes -keyout " + name + ".key -out " + name + ".csr -subj '" +
-              subject + "' -config cfg");
-      if (rc == 0)
-        rc = sh("touch index.txt && (test -f ca.serial || echo 01 > ca.serial) && openssl ca -batch -notext "
-                "-preserveDN -config cfg -cert " + ca + ".pem -keyfile " + ca + ".key -in " + name + ".csr -out " +
-                name + ".pem -extensions " + section + " " + dates);
-    } else if (ca.empty()) {
-      rc = sh("openssl req -x509 -new " + newkey + " -nodes -keyout " + name + ".key -out " + name +
-              ".pem -days 30 -sha256 -subj '" + subject + "' -config cfg -extensions " + section);
-    } else {
-      rc = sh("openssl req -new " + newkey + " -nodes -keyout " + name + ".key -out " + name + ".csr -subj '" +
-              subject + "' -config cfg");
-      if (rc == 0)
-        rc = sh("openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca +
-                ".key -CAcreateserial -out " + name + ".pem -days 30 -sha256 -extfile cfg -extensions " + section);
-    }
-    if (rc != 0) {
-      error = "openssl failed making " + name + ": " + read("openssl.log");
-      return false;
-    }
+    if (!issue(name, key, subject, ca, section, dates.empty() ? "-days 30" : dates)) return false;
     auto k = crypto::load_private_key_file(dir + "/" + name + ".key");
     auto c = crypto::load_certificate_file(dir + "/" + name + ".pem");
     if (!k || !c) {
@@ -159,17 +129,7 @@ class IkeAuthSignature : public ::testing::Test {
     if (g_pki) return;
     g_pki = new Pki;
     Pki& p = *g_pki;
-    char tmpl[] = "/tmp/ikeh-pki-XXXXXX";
-    if (!mkdtemp(tmpl)) {
-      p.error = "mkdtemp failed";
-      return;
-    }
-    p.dir = tmpl;
-    if (std::system("openssl version >/dev/null 2>&1") != 0) {
-      p.error = "the openssl command line tool is not installed";
-      return;
-    }
-    std::ofstream(p.dir + "/cfg") << kOpensslConfig;
+    p.create("ikeh-pki", kOpensslConfig);
     const std::string o = "/O=ikeharness test";
     p.make(p.root, "root", "P-256", o + "/CN=Root CA", "", "v3_ca") &&
         p.make(p.intermediate, "int", "rsa", o + "/CN=Intermediate CA", "root", "v3_ca") &&

@@ -262,6 +262,23 @@ def spi_hex(text):
     return text[2:] if text.startswith("0x") else text
 
 
+def check_summary(tc, summary, row, role, peer_id, own_ts_key):
+    """What both directions assert about the harness's summary of a fresh IKE SA: role, state,
+    suites, the peer's identity, the move to the NAT-T port (kernel-libipsec fakes NAT detection,
+    so both sides see a NAT), and a tunnel-mode Child SA whose `own_ts_key` side ("local_ts" or
+    "remote_ts") is charon's protected network. Returns that Child SA."""
+    tc.assertEqual(summary["role"], role)
+    tc.assertEqual(summary["state"], "Established")
+    tc.assertEqual(summary["suite"], row.suite)
+    tc.assertEqual(summary["peer_id"], peer_id)
+    tc.assertTrue(summary["natt"], "the harness did not move to the NAT-T port")
+    child = live_child(summary)
+    tc.assertEqual(child["suite"], row.esp_suite)
+    tc.assertEqual(child["mode"], "tunnel")
+    tc.assertEqual(child[own_ts_key], [PROTECTED_NET])
+    return child
+
+
 def live_child(summary):
     """The one Installed Child SA of a summary event."""
     children = [c for c in summary.get("children", []) if c.get("state") == "Installed"]
