@@ -54,6 +54,30 @@ EVP_MAC_CTX* mac_template(EVP_MAC* alg, std::string_view setting, const OSSL_PAR
   return templates.back().ctx.get();
 }
 
+// One HMAC context per thread and digest that every one-shot HMAC and prf+
+// re-keys in place (EVP_MAC_init with the new key): copying the template and
+// freeing the copy per call cost more than the HMAC itself on short inputs.
+// Between calls it holds the state of the last key, as the per-SA keyed
+// contexts do; nothing calls back into here while a caller holds it.
+EVP_MAC_CTX* scratch_hmac(const std::string& digest) {
+  struct Entry {
+    std::string digest;
+    MacCtx ctx;
+  };
+  thread_local std::vector<Entry> scratch;
+  for (const auto& e : scratch)
+    if (e.digest == digest) return e.ctx.get();
+  std::string name(digest);  // OSSL_PARAM wants a mutable buffer
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name.data(), 0),
+                         OSSL_PARAM_construct_end()};
+  EVP_MAC* alg = hmac_alg();
+  EVP_MAC_CTX* tmpl = alg ? mac_template(alg, digest, params) : nullptr;
+  MacCtx ctx(tmpl ? EVP_MAC_CTX_dup(tmpl) : nullptr);
+  if (!ctx) return nullptr;
+  scratch.push_back({digest, std::move(ctx)});
+  return scratch.back().ctx.get();
+}
+
 // The MAC of data from a context whose key (and, at its first init, the rest
 // of its parameters) is already set.
 core::Result<Bytes> finish_mac(EVP_MAC_CTX* ctx, std::string_view what, BytesView data) {
@@ -64,29 +88,6 @@ core::Result<Bytes> finish_mac(EVP_MAC_CTX* ctx, std::string_view what, BytesVie
   if (!EVP_MAC_final(ctx, out.data(), &n, out.size())) return crypto_error(std::string(what) + ": MAC failed");
   out.resize(n);
   return out;
-}
-
-// `setting` names the digest for HMAC (the template key); empty for CMAC,
-// which gets a fresh context with its parameters each call.
-core::Result<Bytes> run_mac(EVP_MAC* alg, const char* what, std::string_view setting, const OSSL_PARAM* params,
-                            BytesView key, BytesView data) {
-  if (!alg) return crypto_error(std::string(what) + " is not available from the OpenSSL providers");
-  MacCtx ctx;
-  const OSSL_PARAM* init_params = params;
-  if (!setting.empty()) {
-    EVP_MAC_CTX* tmpl = mac_template(alg, setting, params);
-    ctx.reset(tmpl ? EVP_MAC_CTX_dup(tmpl) : nullptr);
-    init_params = nullptr;
-  } else {
-    ctx.reset(EVP_MAC_CTX_new(alg));
-  }
-  // EVP_MAC_init refuses a NULL key pointer even for length 0 (HMAC allows an
-  // empty key, RFC 2104 2), so point at a dummy byte then.
-  static const uint8_t kEmpty = 0;
-  const uint8_t* k = key.empty() ? &kEmpty : key.data();
-  if (!ctx || !EVP_MAC_init(ctx.get(), k, key.size(), init_params))
-    return crypto_error(std::string(what) + ": cannot initialise the MAC");
-  return finish_mac(ctx.get(), what, data);
 }
 
 // One AES-128 block encryption under a context keyed with EVP_EncryptInit_ex2.
@@ -132,6 +133,22 @@ core::Result<MacCtx> keyed_hmac(std::string_view digest, BytesView key) {
   return ctx;
 }
 
+core::Result<EVP_MAC_CTX*> thread_hmac(std::string_view digest, BytesView key) {
+  std::string name(digest);
+  EVP_MAC_CTX* ctx = scratch_hmac(name);
+  if (!ctx) return crypto_error("HMAC-" + name + " is not available from the OpenSSL providers");
+  if (auto st = rekey_hmac(ctx, name, key); !st) return st.error();
+  return ctx;
+}
+
+core::Status rekey_hmac(EVP_MAC_CTX* ctx, std::string_view digest, BytesView key) {
+  static const uint8_t kEmpty = 0;  // EVP_MAC_init refuses a NULL key pointer
+  const uint8_t* k = key.empty() ? &kEmpty : key.data();
+  if (!EVP_MAC_init(ctx, k, key.size(), nullptr))
+    return crypto_error("HMAC-" + std::string(digest) + ": cannot initialise the MAC");
+  return {};
+}
+
 core::Result<MacCtx> keyed_cmac(BytesView key) {
   if (key.size() != 16) return crypto_error("AES-CMAC needs a 16-byte key, got " + std::to_string(key.size()));
   char cipher[] = "AES-128-CBC";
@@ -174,10 +191,9 @@ core::Error crypto_error(std::string reason) {
 }
 
 core::Result<Bytes> hmac(std::string_view digest, BytesView key, BytesView data) {
-  std::string name(digest);
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name.data(), 0),
-                         OSSL_PARAM_construct_end()};
-  return run_mac(hmac_alg(), ("HMAC-" + name).c_str(), name, params, key, data);
+  auto ctx = thread_hmac(digest, key);
+  if (!ctx) return ctx.error();
+  return finish_mac(*ctx, "HMAC-" + std::string(digest), data);
 }
 
 core::Result<Bytes> aes_cmac(BytesView key, BytesView data) {
@@ -185,7 +201,11 @@ core::Result<Bytes> aes_cmac(BytesView key, BytesView data) {
   char cipher[] = "AES-128-CBC";
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
                          OSSL_PARAM_construct_end()};
-  return run_mac(cmac_alg(), "AES-CMAC", {}, params, key, data);
+  // OpenSSL cannot copy a CMAC context before it has a key, so each call
+  // sets one up from scratch.
+  auto ctx = keyed(cmac_alg(), "AES-CMAC", params, key);
+  if (!ctx) return ctx.error();
+  return finish_mac(ctx->get(), "AES-CMAC", data);
 }
 
 core::Result<Bytes> aes_xcbc(BytesView key, BytesView data) {

@@ -41,6 +41,15 @@ using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
 // key is not set up again per message.
 core::Result<MacCtx> keyed_hmac(std::string_view digest, BytesView key);
 core::Result<MacCtx> keyed_cmac(BytesView key);
+
+// This thread's HMAC context for the digest, keyed with key: for a caller
+// that computes MACs under one key and is done before it calls any other
+// function here (prf+). The next thread_hmac() or hmac() on this thread
+// re-keys it, so the pointer must not be kept.
+core::Result<EVP_MAC_CTX*> thread_hmac(std::string_view digest, BytesView key);
+
+// Sets a new key on an HMAC context whose digest is already set.
+core::Status rekey_hmac(EVP_MAC_CTX* ctx, std::string_view digest, BytesView key);
 core::Result<Bytes> mac_restart(EVP_MAC_CTX* ctx, std::string_view what, BytesView data);
 
 // mac_restart() writing the MAC into out (cap bytes, at least the MAC size)

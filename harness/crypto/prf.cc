@@ -99,13 +99,13 @@ core::Result<Secret> prf_plus(PrfId id, BytesView key, BytesView seed, std::size
   if (const char* digest = hmac_digest(id)) {
     // Every block uses the same key: set it up once and restart the MAC per
     // block, which saves the HMAC key schedule and a context per block.
-    auto ctx = detail::keyed_hmac(digest, key);
+    auto ctx = detail::thread_hmac(digest, key);
     if (!ctx) return ctx.error();
     std::array<uint8_t, 64> t{};  // SHA2-512 is the largest output
     for (std::size_t n = 1; n <= blocks; ++n) {
       if (!seed.empty()) std::memcpy(input.data() + prev, seed.data(), seed.size());
       input.data()[prev + seed.size()] = static_cast<uint8_t>(n);
-      auto got = detail::mac_restart_into(ctx->get(), info->name, BytesView(input.data(), prev + seed.size() + 1),
+      auto got = detail::mac_restart_into(*ctx, info->name, BytesView(input.data(), prev + seed.size() + 1),
                                           t.data(), t.size());
       if (!got || *got != info->output_size) {
         OPENSSL_cleanse(t.data(), t.size());
