@@ -367,9 +367,7 @@ core::Result<Bytes> signed_octets(PrfId prf_id, BytesView real_message, BytesVie
 
 core::Result<Bytes> psk_auth(PrfId prf_id, const Secret& shared_secret, BytesView octets) {
   auto pad = core::to_bytes(kIkev2KeyPad);
-  auto key = prf(prf_id, shared_secret.view(), pad);
-  if (!key) return key.error();
-  auto auth = prf(prf_id, key->view(), octets);
+  auto auth = prf_prf(prf_id, shared_secret.view(), pad, octets);
   if (!auth) return auth.error();
   return auth->reveal();  // AUTH is sent on the wire
 }

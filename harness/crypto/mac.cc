@@ -196,6 +196,18 @@ core::Result<Bytes> hmac(std::string_view digest, BytesView key, BytesView data)
   return finish_mac(*ctx, "HMAC-" + std::string(digest), data);
 }
 
+core::Result<std::size_t> hmac_into(std::string_view digest, BytesView key, BytesView data, uint8_t* out,
+                                    std::size_t cap) {
+  auto ctx = thread_hmac(digest, key);
+  if (!ctx) return ctx.error();
+  // The name is built only for an error: this runs for every prf().
+  if (!data.empty() && !EVP_MAC_update(*ctx, data.data(), data.size()))
+    return crypto_error("HMAC-" + std::string(digest) + ": MAC update failed");
+  std::size_t n = 0;
+  if (!EVP_MAC_final(*ctx, out, &n, cap)) return crypto_error("HMAC-" + std::string(digest) + ": MAC failed");
+  return n;
+}
+
 core::Result<Bytes> aes_cmac(BytesView key, BytesView data) {
   if (key.size() != 16) return crypto_error("AES-CMAC needs a 16-byte key, got " + std::to_string(key.size()));
   char cipher[] = "AES-128-CBC";

@@ -57,4 +57,10 @@ core::Result<Bytes> mac_restart(EVP_MAC_CTX* ctx, std::string_view what, BytesVi
 core::Result<std::size_t> mac_restart_into(EVP_MAC_CTX* ctx, std::string_view what, BytesView data, uint8_t* out,
                                            std::size_t cap);
 
+// HMAC of data under key into out (cap bytes, at least the MAC size), on
+// this thread's context as hmac() uses it; returns the MAC's length. Same
+// errors as hmac().
+core::Result<std::size_t> hmac_into(std::string_view digest, BytesView key, BytesView data, uint8_t* out,
+                                    std::size_t cap);
+
 }  // namespace ikeh::crypto::detail

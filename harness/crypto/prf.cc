@@ -68,10 +68,70 @@ const char* hmac_digest(PrfId id) {
   }
 }
 
+// A MAC written into a wiped stack buffer by `mac` (which returns its length)
+// and handed out as a Secret, without a heap Bytes that would be copied again.
+template <class Mac>
+core::Result<Secret> mac_to_secret(Mac&& mac) {
+  std::array<uint8_t, 64> t;  // SHA2-512 is the largest output
+  core::Result<std::size_t> n = mac(t.data(), t.size());
+  if (!n) {
+    OPENSSL_cleanse(t.data(), t.size());
+    return n.error();
+  }
+  Secret out(BytesView(t.data(), *n));
+  OPENSSL_cleanse(t.data(), *n);
+  return out;
+}
+
+core::Result<Secret> hmac_prf(const char* digest, BytesView key, BytesView data) {
+  return mac_to_secret(
+      [&](uint8_t* out, std::size_t cap) { return detail::hmac_into(digest, key, data, out, cap); });
+}
+
+// prf(prf(key, label), data) for an HMAC PRF. Each thread keeps the context
+// keyed with prf(key, label) for its last (PRF, key, label): AUTH with a
+// shared secret computes prf(PSK, "Key Pad for IKEv2") with the same PSK for
+// every message it signs or checks. The key is compared in constant time
+// (CRYPTO_memcmp), never through a digest; a replaced entry is wiped (Secret,
+// and OpenSSL clears the freed context), and so is the last one when the
+// thread ends. The entry is only used inside this call, never shared.
+core::Result<Secret> cached_hmac_prf_prf(const char* digest, PrfId id, BytesView key, BytesView label,
+                                         BytesView data) {
+  struct Entry {
+    PrfId id{};
+    Secret key;
+    Bytes label;
+    detail::MacCtx ctx;
+  };
+  thread_local Entry last;
+  bool hit = last.ctx && last.id == id && last.key.size() == key.size() &&
+             (key.empty() || CRYPTO_memcmp(last.key.data(), key.data(), key.size()) == 0) &&
+             std::equal(label.begin(), label.end(), last.label.begin(), last.label.end());
+  std::string what = std::string("HMAC-") + digest;
+  if (!hit) {
+    std::array<uint8_t, 64> t;
+    last = Entry{};
+    auto n = detail::hmac_into(digest, key, label, t.data(), t.size());
+    if (!n) {
+      OPENSSL_cleanse(t.data(), t.size());
+      return n.error();
+    }
+    auto ctx = detail::keyed_hmac(digest, BytesView(t.data(), *n));
+    OPENSSL_cleanse(t.data(), t.size());
+    if (!ctx) return ctx.error();
+    last.id = id;
+    last.key = Secret(key);
+    last.label.assign(label.begin(), label.end());
+    last.ctx = std::move(ctx).value();
+  }
+  return mac_to_secret(
+      [&](uint8_t* out, std::size_t cap) { return detail::mac_restart_into(last.ctx.get(), what, data, out, cap); });
+}
+
 }  // namespace
 
 core::Result<Secret> prf(PrfId id, BytesView key, BytesView data) {
-  if (const char* digest = hmac_digest(id)) return to_secret(detail::hmac(digest, key, data));
+  if (const char* digest = hmac_digest(id)) return hmac_prf(digest, key, data);
   switch (id) {
     case PrfId::PRF_AES128_XCBC: return xcbc_prf(key, data);
     case PrfId::PRF_AES128_CMAC: return cmac_prf(key, data);
@@ -80,6 +140,13 @@ core::Result<Secret> prf(PrfId id, BytesView key, BytesView data) {
   auto info = prf_info(id);  // the registry's wording for the error
   if (!info) return info.error();
   return detail::crypto_error(codec::label(id) + " is not a supported pseudorandom function");
+}
+
+core::Result<Secret> prf_prf(PrfId id, BytesView key, BytesView label, BytesView data) {
+  if (const char* digest = hmac_digest(id)) return cached_hmac_prf_prf(digest, id, key, label, data);
+  auto inner = prf(id, key, label);
+  if (!inner) return inner.error();
+  return prf(id, inner->view(), data);
 }
 
 core::Result<Secret> prf_plus(PrfId id, BytesView key, BytesView seed, std::size_t length) {

@@ -12,6 +12,13 @@ namespace ikeh::crypto {
 // prf(key, data). Fails only for an unsupported PRF.
 core::Result<Secret> prf(PrfId id, BytesView key, BytesView data);
 
+// prf(prf(key, label), data), as AUTH with a shared secret uses it (RFC 7296
+// 2.15: prf(prf(Shared Secret, "Key Pad for IKEv2"), <octets>)). Same result
+// and errors as the two prf() calls. For the HMAC PRFs each thread keeps the
+// inner prf's keyed context for the last (PRF, key, label) it saw, so a
+// repeated key costs one MAC; the entry is wiped when replaced.
+core::Result<Secret> prf_prf(PrfId id, BytesView key, BytesView label, BytesView data);
+
 // prf+(key, seed) = T1 | T2 | ... truncated to `length` bytes, where
 // T1 = prf(K, S | 0x01) and Tn = prf(K, Tn-1 | S | n). Fails when more than
 // 255 blocks would be needed (RFC 7296 2.13) or the PRF is unsupported.

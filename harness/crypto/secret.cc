@@ -7,7 +7,8 @@
 
 namespace ikeh::crypto {
 
-Secret::Secret(BytesView d) : Secret(d.size()) {
+// No zero fill: every byte is overwritten at once.
+Secret::Secret(BytesView d) : data_(d.empty() ? nullptr : new uint8_t[d.size()]), size_(d.size()) {
   if (size_) std::memcpy(data_, d.data(), size_);
 }
 

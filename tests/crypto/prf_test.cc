@@ -261,6 +261,31 @@ TEST(Prf, PrfPlusStopsAt255Blocks) {
   EXPECT_FALSE(prf_plus(PrfId::PRF_HMAC_TIGER, A("k"), A("s"), 4).ok());
 }
 
+// prf_prf keeps the inner prf's context per thread: alternating keys that
+// differ only in their last byte, keys of other lengths, other labels and
+// other PRFs must each give the two-step result, never a cached neighbour's.
+TEST(Prf, PrfPrfIsTwoPrfsWhateverCameBefore) {
+  const PrfId ids[] = {PrfId::PRF_HMAC_SHA2_256, PrfId::PRF_HMAC_SHA1, PrfId::PRF_HMAC_SHA2_512,
+                       PrfId::PRF_AES128_XCBC, PrfId::PRF_HMAC_SHA2_256};
+  Bytes k1 = A("pre-shared key 1"), k2 = A("pre-shared key 2"), k3 = A("pre-shared key 1 and more");
+  const Bytes keys[] = {k1, k2, k1, k3, k1, Bytes{}};
+  const Bytes labels[] = {A("Key Pad for IKEv2"), A("Key Pad for IKEv3")};
+  Bytes data = count_from_1(77);
+  int n = 0;
+  for (PrfId id : ids)
+    for (const auto& label : labels)
+      for (const auto& key : keys) {
+        SCOPED_TRACE(codec::label(id) + " step " + std::to_string(++n));
+        auto inner = prf(id, key, label);
+        ASSERT_TRUE(inner.ok());
+        auto expect = prf(id, inner->view(), data);
+        auto got = prf_prf(id, key, label, data);
+        ASSERT_TRUE(got.ok()) << got.error().to_string();
+        EXPECT_EQ(got->reveal(), expect->reveal());
+      }
+  EXPECT_FALSE(prf_prf(PrfId::PRF_HMAC_TIGER, k1, labels[0], data).ok());
+}
+
 TEST(Prf, EmptyKeyAndDataAreAccepted) {
   // RFC 2104 allows any key length, zero included; HMAC-SHA256("", "") is
   // the well-known b613679a...
