@@ -92,6 +92,14 @@ void encode_chain(Encoder& io, std::span<Payload> payloads) {
   }
 }
 
+// Room for a chain: a decoded payload's exact size, a guess for a built one,
+// so the writer seldom grows.
+std::size_t estimated_size(std::span<const Payload> payloads) {
+  std::size_t n = 0;
+  for (const auto& p : payloads) n += p.raw().empty() ? 64 : p.raw().size();
+  return n;
+}
+
 std::shared_ptr<const uint8_t[]> copy_of(BytesView data) {
   // One allocation for the count and the bytes.
   auto buf = std::make_shared_for_overwrite<uint8_t[]>(data.size());
@@ -137,9 +145,7 @@ Bytes encode_message(const Message& cm) {
   // references because decoding shares them.
   auto& m = const_cast<Message&>(cm);
   Bytes out;
-  std::size_t estimate = kHeaderSize;
-  for (const auto& p : m.payloads) estimate += p.raw().empty() ? 64 : p.raw().size();
-  out.reserve(estimate);
+  out.reserve(kHeaderSize + estimated_size(m.payloads));
   Encoder io(out);
   Slot<uint8_t> next;
   Slot<uint32_t> len;
@@ -202,6 +208,7 @@ namespace ikeh::codec {
 Bytes encode_payloads(std::span<const Payload> cpayloads, PayloadType* first_type) {
   auto payloads = std::span<Payload>(const_cast<Payload*>(cpayloads.data()), cpayloads.size());
   Bytes out;
+  out.reserve(estimated_size(cpayloads));
   Encoder io(out);
   encode_chain(io, payloads);
   if (first_type) *first_type = payloads.empty() ? PayloadType::NONE : payloads.front().type;

@@ -57,6 +57,21 @@ void header_fields(Io& io, Header& h, Slot<uint8_t>& next, Slot<uint32_t>& len) 
   len = io.slot("length", h.length);
 }
 
+// How many payloads the chain starting with `type` at data[pos, end) holds,
+// read from the generic headers alone and stopping at the first one that does
+// not fit. It only sizes the payload vector; decode_chain() does the checking.
+inline std::size_t count_chain(const uint8_t* data, std::size_t pos, std::size_t end, PayloadType type) {
+  std::size_t n = 0;
+  while (type != PayloadType::NONE && end - pos >= 4) {
+    ++n;
+    std::size_t len = std::size_t{data[pos + 2]} << 8 | data[pos + 3];
+    if (len < 4 || len > end - pos || type == PayloadType::SK || type == PayloadType::SKF) break;
+    type = static_cast<PayloadType>(data[pos]);
+    pos += len;
+  }
+  return n;
+}
+
 // Decodes a payload chain starting with `type` to the end of the decoder's
 // current scope into `payloads` (whose slots are reused). SK and SKF end the
 // chain: their Next Payload names the first inner payload.
@@ -68,7 +83,9 @@ void decode_chain(Io& io, PayloadType type, std::vector<Payload>& payloads,
   // Payload slots already there are reused (and reset) before new ones are
   // added, so decoding into the same message again allocates nothing new.
   std::size_t count = 0;
-  if (m.capacity() == 0) m.reserve(6);
+  // Sized once: growing moves every Payload (a variant) decoded so far.
+  const auto& r = io.reader();
+  m.reserve(count_chain(r.data(), r.pos(), r.limit(), type));
   int index = 0;
   while (type != PayloadType::NONE && io.ok()) {
     std::size_t start = io.mark();

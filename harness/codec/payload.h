@@ -82,8 +82,10 @@ struct Payload {
   }
 
   Payload() = default;
+  // The body is forwarded into place: an lvalue is copied once, an rvalue
+  // moved once.
   template <class Body>
-  Payload(PayloadType t, Body b) : type(t), body(std::move(b)) {}
+  Payload(PayloadType t, Body&& b) : type(t), body(std::forward<Body>(b)) {}
 
   // Points raw() at len bytes at off in buf (shared with the message).
   void set_raw(std::shared_ptr<const uint8_t[]> buf, std::size_t off, std::size_t len) {

@@ -2,6 +2,7 @@
 #include "harness/codec/rules.h"
 
 #include <array>
+#include <iterator>
 
 namespace ikeh::codec {
 
@@ -115,74 +116,91 @@ bool answers_with_notify(std::span<const Payload> payloads) {
   return false;
 }
 
+// The message context of count errors: "IKE_AUTH response".
+std::string context(ExchangeType exchange, bool response) { return label(exchange) + " " + direction(response); }
+
 // Checks counts of the payloads in `payloads` against the rows for
 // (exchange, response, placement).
 core::Status check_counts(ExchangeType exchange, bool response, Placement placement,
                           std::span<const Payload> payloads) {
-  const bool error_reply = response && answers_with_notify(payloads);
+  // The table is walked once; payloads are then checked against these rows
+  // by type instead of scanning the whole table per payload.
+  std::array<const PayloadRule*, std::size(kRules)> rows;
+  std::size_t row_count = 0;
+  std::array<bool, 256> allowed{};
+  for (const auto& r : kRules) {
+    if (r.exchange != exchange || r.response != response || r.placement != placement) continue;
+    rows[row_count++] = &r;
+    allowed[static_cast<uint8_t>(r.type)] = true;
+  }
   std::array<uint16_t, 256> counts{};
-  for (const auto& p : payloads) ++counts[static_cast<uint8_t>(p.type)];
-  const std::string ctx = label(exchange) + " " + direction(response);
   for (const auto& p : payloads) {
-    bool allowed = false;
-    for (const auto& r : kRules)
-      if (r.exchange == exchange && r.response == response && r.placement == placement && r.type == p.type)
-        allowed = true;
-    if (!allowed && is_understood(p.type) && p.type != PayloadType::SK && p.type != PayloadType::SKF) {
+    ++counts[static_cast<uint8_t>(p.type)];
+    if (!allowed[static_cast<uint8_t>(p.type)] && is_understood(p.type) && p.type != PayloadType::SK &&
+        p.type != PayloadType::SKF) {
       return violation(label(p.type) + " payload is not allowed " +
-                           (placement == Placement::Inner ? "inside SK of " : "in ") + ctx,
+                           (placement == Placement::Inner ? "inside SK of " : "in ") + context(exchange, response),
                        NotifyType::INVALID_SYNTAX, "", p.raw_offset(), !p.raw().empty());
     }
   }
-  for (const auto& r : kRules) {
-    if (r.exchange != exchange || r.response != response || r.placement != placement) continue;
+  for (std::size_t i = 0; i < row_count; ++i) {
+    const auto& r = *rows[i];
     auto n = counts[static_cast<uint8_t>(r.type)];
-    if (n < r.min && !error_reply)
-      return violation(ctx + " lacks " + label(r.type) + " payload (needs " + std::to_string(r.min) + ")");
+    if (n < r.min && !(response && answers_with_notify(payloads)))
+      return violation(context(exchange, response) + " lacks " + label(r.type) + " payload (needs " +
+                       std::to_string(r.min) + ")");
     if (r.max != kMany && n > r.max)
-      return violation(ctx + " carries " + std::to_string(n) + " " + label(r.type) + " payloads (at most " +
-                       std::to_string(r.max) + ")");
+      return violation(context(exchange, response) + " carries " + std::to_string(n) + " " + label(r.type) +
+                       " payloads (at most " + std::to_string(r.max) + ")");
   }
   return {};
+}
+
+// Error locations of check_structure(), built only when there is an error.
+std::string payload_where(const Payload& p) { return label(p.type) + " payload"; }
+std::string proposal_where(const Payload& p, std::size_t i) {
+  return payload_where(p) + " / proposal " + std::to_string(i + 1);
+}
+core::Error structure_error(const Payload& p, std::string where, std::string reason) {
+  return violation(std::move(reason), NotifyType::INVALID_SYNTAX, std::move(where), p.raw_offset(),
+                   !p.raw().empty());
 }
 
 // Decoded computed fields that disagree with the structure (the decoder kept
 // them as overrides for lossless re-encoding).
 core::Status check_structure(const Payload& p, bool response) {
-  const std::string where = label(p.type) + " payload";
   if (auto* sa = p.as<SaPayload>()) {
     for (std::size_t i = 0; i < sa->proposals.size(); ++i) {
       const auto& pr = sa->proposals[i];
-      const std::string pw = where + " / proposal " + std::to_string(i + 1);
       // RFC 7296 3.3.1: an accepted proposal keeps the number it was offered
       // under, so a response's single proposal may carry any number but 0.
       const bool accepted_number = response && sa->proposals.size() == 1 && pr.number && *pr.number != 0;
       if (pr.number && !accepted_number) {
         // RFC 7296 3.3.1: the first proposal is 1, each next one is one more
         // (IKEv1-style equal numbers are not IKEv2).
-        return violation("proposal_num is " + std::to_string(*pr.number) + ", expected " + std::to_string(i + 1),
-                         NotifyType::INVALID_SYNTAX, pw, p.raw_offset(), !p.raw().empty());
+        return structure_error(p, proposal_where(p, i),
+                               "proposal_num is " + std::to_string(*pr.number) + ", expected " +
+                                   std::to_string(i + 1));
       }
       if (pr.last_substruc)
-        return violation("last_substruc is " + std::to_string(*pr.last_substruc) + ", expected " +
-                             (i + 1 == sa->proposals.size() ? "0" : "2"),
-                         NotifyType::INVALID_SYNTAX, pw, p.raw_offset(), !p.raw().empty());
+        return structure_error(p, proposal_where(p, i),
+                               "last_substruc is " + std::to_string(*pr.last_substruc) + ", expected " +
+                                   (i + 1 == sa->proposals.size() ? "0" : "2"));
       if (pr.num_transforms)
-        return violation("num_transforms is " + std::to_string(*pr.num_transforms) + " but " +
-                             std::to_string(pr.transforms.size()) + " transforms follow",
-                         NotifyType::INVALID_SYNTAX, pw, p.raw_offset(), !p.raw().empty());
+        return structure_error(p, proposal_where(p, i),
+                               "num_transforms is " + std::to_string(*pr.num_transforms) + " but " +
+                                   std::to_string(pr.transforms.size()) + " transforms follow");
       for (std::size_t t = 0; t < pr.transforms.size(); ++t)
         if (pr.transforms[t].last_substruc)
-          return violation("last_substruc is " + std::to_string(*pr.transforms[t].last_substruc) + ", expected " +
-                               (t + 1 == pr.transforms.size() ? "0" : "3"),
-                           NotifyType::INVALID_SYNTAX, pw + " / transform " + std::to_string(t + 1),
-                           p.raw_offset(), !p.raw().empty());
+          return structure_error(p, proposal_where(p, i) + " / transform " + std::to_string(t + 1),
+                                 "last_substruc is " + std::to_string(*pr.transforms[t].last_substruc) +
+                                     ", expected " + (t + 1 == pr.transforms.size() ? "0" : "3"));
     }
   }
   if (auto* ts = p.as<TsPayload>(); ts && ts->num_ts)
-    return violation("number_of_ts is " + std::to_string(*ts->num_ts) + " but " +
-                         std::to_string(ts->selectors.size()) + " selectors follow",
-                     NotifyType::INVALID_SYNTAX, where, p.raw_offset(), !p.raw().empty());
+    return structure_error(p, payload_where(p),
+                           "number_of_ts is " + std::to_string(*ts->num_ts) + " but " +
+                               std::to_string(ts->selectors.size()) + " selectors follow");
   if (auto* d = p.as<DeletePayload>()) {
     // RFC 7296 3.11: SPI Size is 0 for IKE (the SPIs are in the header) and 4
     // for AH and ESP, whether or not SPIs are listed.
@@ -190,8 +208,8 @@ core::Status check_structure(const Payload& p, bool response) {
     const bool ipsec = d->protocol_id == ProtocolId::AH || d->protocol_id == ProtocolId::ESP;
     const bool fits = d->protocol_id == ProtocolId::IKE ? size == 0 : !ipsec || size == 4;
     if (!fits)
-      return violation("spi_size " + std::to_string(size) + " does not fit protocol " + label(d->protocol_id),
-                       NotifyType::INVALID_SYNTAX, where, p.raw_offset(), !p.raw().empty());
+      return structure_error(p, payload_where(p),
+                             "spi_size " + std::to_string(size) + " does not fit protocol " + label(d->protocol_id));
   }
   return {};
 }
