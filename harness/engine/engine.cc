@@ -12,6 +12,7 @@
 #include "harness/engine/exchange_window.h"
 #include "harness/engine/retransmit.h"
 #include "harness/engine/sa_internal.h"
+#include "harness/engine/task_support.h"
 
 namespace ikeh::engine {
 
@@ -245,7 +246,7 @@ void Engine::handle_init_request(const Message& m, core::BytesView wire, const R
   for (auto& [serial, sa] : sas_) {
     if (sa->original_initiator || sa->spi_i != m.header.spi_i) continue;
     if (sa->route.remote.address != from.remote.address || sa->route.remote.port != from.remote.port) continue;
-    if (sa->init_request == Bytes(wire.begin(), wire.end())) {
+    if (sa->answered_init_request(wire)) {
       sa->resend_init_response(from);
       return;
     }
@@ -255,7 +256,7 @@ void Engine::handle_init_request(const Message& m, core::BytesView wire, const R
   // RFC 7296 2.6: ask for a cookie once half-open SAs reach the threshold.
   cookie.require = config_.cookie_threshold && half_open() >= *config_.cookie_threshold;
   cookie.secret = cookie_secret_;
-  IkeSaInitResponder responder(std::move(cfg), std::move(cookie), env_.random);
+  IkeSaInitResponder responder(std::move(cfg), std::move(cookie), borrow(env_.random));
   auto step = responder.process_request(wire);
   if (!step) {
     Event e;
@@ -292,7 +293,8 @@ void Engine::handle_init_request(const Message& m, core::BytesView wire, const R
     return;
   }
   IkeSa* sa = new_sa(false, from);
-  sa->accept_init(m, wire, *responder.result(), std::move(step->response));
+  // The result holds the response bytes too (step->response is a copy).
+  sa->accept_init(m, wire, std::move(*responder.take_result()));
 }
 
 void Engine::replace_for_initial_contact(IkeSa& fresh) {

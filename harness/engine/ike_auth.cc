@@ -433,7 +433,13 @@ core::Status verify_chain(const crypto::Certificate& end_entity, const std::vect
 // ----- Initiator -----
 
 IkeAuthInitiator::IkeAuthInitiator(IkeSaInitResult sa, IkeAuthInitiatorConfig config, RandomSource random)
-    : sa_(std::move(sa)), config_(std::move(config)), random_(std::move(random)) {}
+    : owned_(std::make_shared<const IkeSaInitResult>(std::move(sa))),
+      sa_(owned_.get()),
+      config_(std::move(config)),
+      random_(std::move(random)) {}
+
+IkeAuthInitiator::IkeAuthInitiator(const IkeSaInitResult* sa, IkeAuthInitiatorConfig config, RandomSource random)
+    : sa_(sa), config_(std::move(config)), random_(std::move(random)) {}
 
 core::Result<std::vector<Payload>> IkeAuthInitiator::build_inner() {
   if (built_) return make_error("IKE_AUTH", "the request was already built");
@@ -448,10 +454,13 @@ core::Result<std::vector<Payload>> IkeAuthInitiator::build_inner() {
     const auto& peer = config_.idr ? config_.idr : config_.remote_auth.id;
     if (peer) looked_up = config_.psk_lookup(*peer);
   }
-  auto proof = prove(sa_, true, config_.local_auth, config_.idi, looked_up);
+  auto proof = prove(*sa_, true, config_.local_auth, config_.idi, looked_up);
   if (!proof) return proof.error();
 
   std::vector<Payload> inner;
+  // IDi, AUTH, SA, TSi, TSr, the five notifies and the optional ones: the
+  // common requests need no growth.
+  inner.reserve(12 + proof->certs.size());
   inner.emplace_back(PayloadType::IDi, config_.idi);
   for (auto& c : proof->certs) inner.push_back(std::move(c));
   // RFC 7296 3.7: one CERTREQ listing the SHA-1 of each anchor's SPKI.
@@ -490,7 +499,7 @@ core::Result<std::vector<Payload>> IkeAuthInitiator::build_inner() {
 core::Result<Bytes> IkeAuthInitiator::build_request() {
   auto inner = build_inner();
   if (!inner) return inner.error();
-  auto wire = seal(sa_, true, *inner, random_);
+  auto wire = seal(*sa_, true, *inner, random_);
   if (!wire) return wire.error();
   request_ = *wire;
   return wire;
@@ -503,10 +512,10 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_response(BytesView respons
   const Message& m = *decoded;
   const auto& h = m.header;
   if (h.exchange_type != codec::ExchangeType::IKE_AUTH || !h.is_response() || h.is_initiator() ||
-      h.message_id != kMessageId || h.spi_i != sa_.spi_i || h.spi_r != sa_.spi_r)
+      h.message_id != kMessageId || h.spi_i != sa_->spi_i || h.spi_r != sa_->spi_r)
     return make_error("IKE header", "not the IKE_AUTH response for our SPIs with Message ID 1 (R set, I clear)");
   if (auto st = codec::verify_message(m); !st) return st.error();
-  auto inner = open_inner(m, response, sa_, false);
+  auto inner = open_inner(m, response, *sa_, false);
   if (!inner) return inner.error();
   return process_inner(*inner);
 }
@@ -531,7 +540,7 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
     return make_error("IKE_AUTH response", "missing IDr or AUTH", kNotifyInvalidSyntax);
   }
   // RFC 7296 2.21.2: a responder that does not authenticate fails the IKE SA.
-  auto proof = verify_peer(sa_, false, config_.remote_auth, config_.psk_lookup, config_.local_auth.psk, *idr, *auth,
+  auto proof = verify_peer(*sa_, false, config_.remote_auth, config_.psk_lookup, config_.local_auth.psk, *idr, *auth,
                            inner);
   if (!proof) return proof.error();
   result.peer_id = *idr;
@@ -576,7 +585,7 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
   };
   if (!within(tsi->selectors, config_.tsi) || !within(tsr->selectors, config_.tsr))
     return make_error("TS payload", "the responder's selectors are not within the offer");
-  auto keys = child_keys(sa_, *sel);
+  auto keys = child_keys(*sa_, *sel);
   if (!keys) return keys.error();
   ChildSa child;
   child.spi_i = spi_;
@@ -595,7 +604,13 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
 // ----- Responder -----
 
 IkeAuthResponder::IkeAuthResponder(IkeSaInitResult sa, IkeAuthResponderConfig config, RandomSource random)
-    : sa_(std::move(sa)), config_(std::move(config)), random_(std::move(random)) {}
+    : owned_(std::make_shared<const IkeSaInitResult>(std::move(sa))),
+      sa_(owned_.get()),
+      config_(std::move(config)),
+      random_(std::move(random)) {}
+
+IkeAuthResponder::IkeAuthResponder(const IkeSaInitResult* sa, IkeAuthResponderConfig config, RandomSource random)
+    : sa_(sa), config_(std::move(config)), random_(std::move(random)) {}
 
 core::Result<IkeAuthResponderStep> IkeAuthResponder::process_request(BytesView request) {
   auto decoded = codec::decode_message(request);
@@ -603,14 +618,14 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_request(BytesView r
   const Message& m = *decoded;
   const auto& h = m.header;
   if (h.exchange_type != codec::ExchangeType::IKE_AUTH || h.is_response() || !h.is_initiator() ||
-      h.message_id != kMessageId || h.spi_i != sa_.spi_i || h.spi_r != sa_.spi_r)
+      h.message_id != kMessageId || h.spi_i != sa_->spi_i || h.spi_r != sa_->spi_r)
     return make_error("IKE header", "not the IKE_AUTH request for our SPIs with Message ID 1 (I set, R clear)");
   if (auto st = codec::verify_message(m); !st) return st.error();
-  auto inner = open_inner(m, request, sa_, true);
+  auto inner = open_inner(m, request, *sa_, true);
   if (!inner) return inner.error();
   auto step = process_inner(*inner);
   if (!step) return step.error();
-  auto wire = seal(sa_, false, step->inner, random_);
+  auto wire = seal(*sa_, false, step->inner, random_);
   if (!wire) return wire.error();
   step->response = std::move(wire).value();
   return step;
@@ -628,7 +643,7 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   IkeAuthResponderStep step;
   step.result.peer_id = *idi;
   apply(*notifies, step.result);
-  auto proof = verify_peer(sa_, true, config_.remote_auth, config_.psk_lookup, config_.local_auth.psk, *idi, *auth,
+  auto proof = verify_peer(*sa_, true, config_.remote_auth, config_.psk_lookup, config_.local_auth.psk, *idi, *auth,
                            inner);
   if (!proof) {
     if (proof.error().notify != kNotifyAuthenticationFailed) return proof.error();
@@ -654,9 +669,10 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   std::optional<crypto::Secret> looked_up;
   if (config_.local_auth.kind == AuthKind::Psk && config_.local_auth.psk.empty() && config_.psk_lookup)
     looked_up = config_.psk_lookup(*idi);
-  auto own = prove(sa_, false, config_.local_auth, config_.idr, looked_up);
+  auto own = prove(*sa_, false, config_.local_auth, config_.idr, looked_up);
   if (!own) return own.error();
   std::vector<Payload> out;
+  out.reserve(10 + own->certs.size());  // as build_inner(): no growth in the common case
   out.emplace_back(PayloadType::IDr, config_.idr);
   for (auto& c : own->certs) out.push_back(std::move(c));
   out.emplace_back(PayloadType::AUTH, std::move(own->auth));
@@ -715,8 +731,8 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
     step.inner = std::move(out);
     return step;
   }
-  const Selection& sel = *chosen.selection;
-  auto keys = child_keys(sa_, sel);
+  Selection& sel = *chosen.selection;
+  auto keys = child_keys(*sa_, sel);
   if (!keys) return keys.error();
   if (reply) {
     // RFC 7296 2.19: with an address handed out, the initiator's selectors
@@ -746,8 +762,8 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
 
   ChildSa child;
   child.spi_i = sel.peer_spi;
-  child.spi_r = spi;
-  child.selection = sel;
+  child.spi_r = std::move(spi);
+  child.selection = std::move(sel);
   child.tsi = std::move(ntsi);
   child.tsr = std::move(ntsr);
   child.keys = std::move(keys).value();

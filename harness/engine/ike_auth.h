@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -206,6 +207,9 @@ class IkeAuthInitiator {
   // `sa` is the initiator's IkeSaInitResult (keys, nonces, exact bytes,
   // the responder's SIGNATURE_HASH_ALGORITHMS).
   IkeAuthInitiator(IkeSaInitResult sa, IkeAuthInitiatorConfig config, RandomSource random);
+  // The same, borrowing *sa instead of keeping a copy: *sa must stay
+  // unchanged and outlive the task (the engine's IKE SA owns both).
+  IkeAuthInitiator(const IkeSaInitResult* sa, IkeAuthInitiatorConfig config, RandomSource random);
 
   // The request's inner chain, the plaintext that build_request() protects
   // (the engine protects, numbers and fragments it itself). Draws the ESP
@@ -261,7 +265,10 @@ class IkeAuthInitiator {
   const codec::SaPayload& offered() const { return offered_; }
 
  private:
-  IkeSaInitResult sa_;
+  // The result the task works with: *owned_ when it was handed over by
+  // value (on the heap, so moving the task keeps sa_ valid), else borrowed.
+  std::shared_ptr<const IkeSaInitResult> owned_;
+  const IkeSaInitResult* sa_ = nullptr;
   IkeAuthInitiatorConfig config_;
   RandomSource random_;
   Bytes spi_;
@@ -324,6 +331,8 @@ class IkeAuthResponder {
  public:
   // `sa` is the responder's IkeSaInitResult.
   IkeAuthResponder(IkeSaInitResult sa, IkeAuthResponderConfig config, RandomSource random);
+  // The same, borrowing *sa, which must stay unchanged and outlive the task.
+  IkeAuthResponder(const IkeSaInitResult* sa, IkeAuthResponderConfig config, RandomSource random);
 
   // Processes the request's inner chain, already decrypted and checked by
   // codec::verify_inner: step.inner is the response's inner chain and
@@ -358,7 +367,8 @@ class IkeAuthResponder {
   core::Result<IkeAuthResponderStep> process_request(BytesView request);
 
  private:
-  IkeSaInitResult sa_;
+  std::shared_ptr<const IkeSaInitResult> owned_;  // as for IkeAuthInitiator
+  const IkeSaInitResult* sa_ = nullptr;
   IkeAuthResponderConfig config_;
   RandomSource random_;
 };

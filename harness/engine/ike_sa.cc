@@ -5,6 +5,7 @@
 #include "harness/codec/rules.h"
 #include "harness/engine/address_pool.h"
 #include "harness/engine/sa_internal.h"
+#include "harness/engine/task_support.h"
 
 namespace ikeh::engine {
 
@@ -185,7 +186,7 @@ void IkeSa::message_event(EventKind kind, ExchangeType type, bool response, uint
 // ----- IKE_SA_INIT -----
 
 core::Status IkeSa::start_initiator() {
-  init_task_.emplace(sa_init_config(engine.config_, engine.env_.local, route.remote), engine.env_.random);
+  init_task_.emplace(sa_init_config(engine.config_, engine.env_.local, route.remote), borrow(engine.env_.random));
   auto req = init_task_->build_request();
   if (!req) return req.error();
   spi_i = init_task_->spi_i();
@@ -197,7 +198,9 @@ core::Status IkeSa::start_initiator() {
       message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, d->payloads, {*req}, &d->header);
   }
   if (!rtx_) return make_error("engine", "no retransmitter");
-  return rtx_->send(0, {std::move(req).value()});
+  std::vector<Bytes> fragments;
+  fragments.push_back(std::move(req).value());
+  return rtx_->send(0, std::move(fragments));
 }
 
 void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
@@ -233,19 +236,19 @@ void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
     rtx_->send(0, {step->request});
     return;
   }
-  const IkeSaInitResult& r = *init_task_->result();
-  if (auto st = keys_ready(r); !st) {
+  if (auto st = keys_ready(std::move(*init_task_->take_result())); !st) {
     set_state(IkeSaState::Failed, st.error().to_string());
     return;
   }
   // RFC 7296 2.23: behind a NAT (or when told to), move to the NAT-T port;
   // the non-ESP marker is the transport's business.
-  if (r.nat_detected() || engine.config_.force_natt) {
+  if (init->nat_detected() || engine.config_.force_natt) {
     route.natt = true;
     route.remote.port = peer_natt_port;
   }
   set_state(IkeSaState::Authenticating, "");
-  auth_task_.emplace(r, auth_initiator_config(engine.config_), engine.env_.random);
+  // The task borrows `init`, which is set once and lives as long as this SA.
+  auth_task_.emplace(&*init, auth_initiator_config(engine.config_), borrow(engine.env_.random));
   Exchange ex;
   ex.type = ExchangeType::IKE_AUTH;
   ex.what = "IKE_AUTH";
@@ -254,8 +257,8 @@ void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
   queue(std::move(ex));
 }
 
-core::Status IkeSa::keys_ready(const IkeSaInitResult& r) {
-  init = r;
+core::Status IkeSa::keys_ready(IkeSaInitResult result) {
+  const IkeSaInitResult& r = init.emplace(std::move(result));
   spi_i = r.spi_i;
   spi_r = r.spi_r;
   if (!r.selection.key_suite) return make_error("engine", "the IKE SA has no key suite");
@@ -278,26 +281,32 @@ core::Status IkeSa::keys_ready(const IkeSaInitResult& r) {
   return {};
 }
 
-void IkeSa::accept_init(const Message& m, core::BytesView wire, const IkeSaInitResult& result, Bytes response) {
-  init_request.assign(wire.begin(), wire.end());
-  init_response = std::move(response);
+void IkeSa::accept_init(const Message& m, core::BytesView wire, IkeSaInitResult result) {
   if (engine.observed())
-    message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, false, 0, m.payloads, {init_request},
-                  &m.header);
-  if (auto st = keys_ready(result); !st) {
+    message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, false, 0, m.payloads,
+                  {Bytes(wire.begin(), wire.end())}, &m.header);
+  // keys_ready() keeps `result` in `init` even when it fails, so the exact
+  // request and response stay there for retransmissions.
+  auto st = keys_ready(std::move(result));
+  const Bytes& response = init->response;
+  if (!st) {
     set_state(IkeSaState::Failed, st.error().to_string());
     return;
   }
   engine.register_spi(*this, spi_r);
   window_.on_request(0);
-  window_.store_response(0, {init_response});
+  window_.store_response(0, {response});
   if (engine.observed()) {
-    if (auto d = codec::decode_message(init_response))
-      message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, true, 0, d->payloads, {init_response},
+    if (auto d = codec::decode_message(response))
+      message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, true, 0, d->payloads, {response},
                     &d->header);
   }
   set_state(IkeSaState::Authenticating, "IKE_SA_INIT answered");
-  transmit({init_response}, route);
+  engine.env_.send(route, response);
+}
+
+bool IkeSa::answered_init_request(core::BytesView wire) const {
+  return !original_initiator && init && std::equal(init->request.begin(), init->request.end(), wire.begin(), wire.end());
 }
 
 void IkeSa::resend_init_response(const Route& to) {
@@ -308,7 +317,7 @@ void IkeSa::resend_init_response(const Route& to) {
   e.response = true;
   e.detail = "retransmitted IKE_SA_INIT request answered again";
   engine.emit(std::move(e));
-  transmit({init_response}, to);
+  engine.env_.send(to, init->response);
 }
 
 // ----- Protection -----
@@ -337,7 +346,10 @@ core::Result<std::vector<Bytes>> IkeSa::seal(ExchangeType type, bool response, u
   if (!faults.iv->empty()) engine.env_.random(faults.iv->data(), faults.iv->size());
   auto wire = crypto::protect(*ctx_out_, std::move(m), first, chain, faults);
   if (!wire) return wire.error();
-  return std::vector<Bytes>{std::move(wire).value()};
+  // Not a braced list: its elements are const and would be copied.
+  std::vector<Bytes> out;
+  out.push_back(std::move(wire).value());
+  return out;
 }
 
 // ----- Incoming -----
@@ -545,7 +557,7 @@ std::vector<Payload> IkeSa::answer_auth(const std::vector<Payload>& inner) {
     uint64_t owner = pool_owner;
     rc.cp_hook = make_cp_hook(engine.pool_, [owner] { return owner; });
   }
-  IkeAuthResponder responder(*init, std::move(rc), engine.env_.random);
+  IkeAuthResponder responder(&*init, std::move(rc), borrow(engine.env_.random));
   auto step = responder.process_inner(inner);
   if (!step) {
     uint16_t n = step.error().notify ? step.error().notify : static_cast<uint16_t>(NotifyType::INVALID_SYNTAX);
@@ -554,15 +566,16 @@ std::vector<Payload> IkeSa::answer_auth(const std::vector<Payload>& inner) {
     np.type = static_cast<NotifyType>(n);
     return {Payload(PayloadType::N, std::move(np))};
   }
-  const IkeAuthResult& r = step->result;
+  IkeAuthResult& r = step->result;
   if (r.outcome == IkeAuthOutcome::AuthenticationFailed) {
     set_state(IkeSaState::Failed, "AUTHENTICATION_FAILED sent");
-    return step->inner;
+    return std::move(step->inner);
   }
-  established(r);
+  const bool initial_contact = r.peer_initial_contact;
+  established(std::move(r));
   if (engine.pool_) assigned_address = engine.pool_->address_of(pool_owner);
-  if (r.peer_initial_contact) engine.replace_for_initial_contact(*this);
-  return step->inner;
+  if (initial_contact) engine.replace_for_initial_contact(*this);
+  return std::move(step->inner);
 }
 
 void IkeSa::on_auth_response(const std::vector<Payload>& inner) {
@@ -577,41 +590,41 @@ void IkeSa::on_auth_response(const std::vector<Payload>& inner) {
     set_state(IkeSaState::Failed, "the peer answered AUTHENTICATION_FAILED");
     return;
   }
-  established(*r);
+  established(std::move(r).value());
   window_.complete_initial_exchanges();
 }
 
-void IkeSa::established(const IkeAuthResult& r) {
-  peer_id = r.peer_id;
-  cp_attributes = r.cp_attributes;
+void IkeSa::established(IkeAuthResult r) {
+  peer_id = std::move(r.peer_id);
+  cp_attributes = std::move(r.cp_attributes);
   if (auto st = window_.set_peer_window(r.peer_window_size); !st) error_event(st.error().to_string());
   if (engine.config_.window_size > 1) window_.announce_our_window(engine.config_.window_size);
   set_state(IkeSaState::Established, r.outcome == IkeAuthOutcome::ChildSaFailed
                                          ? std::string("without Child SA: ") +
                                                codec::label(static_cast<NotifyType>(r.notify))
                                          : std::string());
-  if (r.child) add_child(*r.child, r.transport_mode, original_initiator);
+  if (r.child) add_child(std::move(*r.child), r.transport_mode, original_initiator);
   arm_lifetimes();
 }
 
 // ----- Child SAs -----
 
-void IkeSa::add_child(const ChildSa& child, bool transport_mode, bool we_initiated) {
-  ChildSaInfo c;
+void IkeSa::add_child(ChildSa child, bool transport_mode, bool we_initiated) {
+  ChildSaInfo& c = children.emplace_back();
   c.id = engine.next_child_id();
-  c.sa = child;
+  c.sa = std::move(child);
   c.transport_mode = transport_mode;
   c.we_initiated = we_initiated;
   c.state = ChildSaState::Installed;
-  children.push_back(std::move(c));
+  if (!engine.observed()) return;
   Event e;
   e.kind = EventKind::ChildSaState;
   e.ike_sa = serial;
-  e.child = children.back().id;
+  e.child = c.id;
   e.child_state = ChildSaState::Installed;
-  e.detail = "Child SA " + std::to_string(children.back().id) + " installed: " +
-             child.selection.suite.to_string(ProtocolId::ESP) + ", SPIs " + core::to_hex(children.back().inbound_spi()) +
-             " in / " + core::to_hex(children.back().outbound_spi()) + " out" + (transport_mode ? ", transport mode" : "");
+  e.detail = "Child SA " + std::to_string(c.id) + " installed: " + c.sa.selection.suite.to_string(ProtocolId::ESP) +
+             ", SPIs " + core::to_hex(c.inbound_spi()) + " in / " + core::to_hex(c.outbound_spi()) + " out" +
+             (transport_mode ? ", transport mode" : "");
   engine.emit(std::move(e));
 }
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "harness/engine/sa_internal.h"
+#include "harness/engine/task_support.h"
 
 namespace ikeh::engine {
 
@@ -61,7 +62,7 @@ core::Status IkeSa::queue_rekey_ike() {
 }
 
 void IkeSa::start_create_child(CreateChildRequestConfig cfg, uint32_t rekey_child) {
-  auto task = std::make_shared<CreateChildInitiator>(parent_sa(*init), cfg, engine.env_.random);
+  auto task = std::make_shared<CreateChildInitiator>(parent_sa(*init), cfg, borrow(engine.env_.random));
   Exchange ex;
   ex.type = ExchangeType::CREATE_CHILD_SA;
   ex.what = std::string("CREATE_CHILD_SA (") + create_child_kind_name(cfg.kind) + ")";
@@ -192,7 +193,7 @@ IkeSa* IkeSa::adopt_rekeyed_ike(const IkeSaInitResult& keys, bool we_initiated) 
   k.peer_sent_nat_detection = init->peer_sent_nat_detection;
   k.local_behind_nat = init->local_behind_nat;
   k.remote_behind_nat = init->remote_behind_nat;
-  if (auto st = fresh->keys_ready(k); !st) {
+  if (auto st = fresh->keys_ready(std::move(k)); !st) {
     fresh->set_state(IkeSaState::Failed, st.error().to_string());
     return fresh;
   }
@@ -258,7 +259,7 @@ std::vector<Payload> IkeSa::answer_create_child(const std::vector<Payload>& inne
     }
     return std::nullopt;
   };
-  CreateChildResponder responder(parent_sa(*init), std::move(rc), engine.env_.random);
+  CreateChildResponder responder(parent_sa(*init), std::move(rc), borrow(engine.env_.random));
   auto step = responder.process_inner(inner);
   if (!step) {
     error_event("CREATE_CHILD_SA request not answered: " + step.error().to_string());

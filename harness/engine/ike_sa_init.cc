@@ -33,11 +33,7 @@ void put_be(Bytes& out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
-Bytes be16(uint16_t v) {
-  Bytes b;
-  put_be(b, v, 2);
-  return b;
-}
+Bytes be16(uint16_t v) { return Bytes{static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)}; }
 
 Bytes draw(const RandomSource& random, std::size_t n) {
   Bytes b(n);
@@ -48,7 +44,8 @@ Bytes draw(const RandomSource& random, std::size_t n) {
 // IKE SPIs are non-zero (RFC 7296 3.1: zero marks "not yet known").
 uint64_t draw_spi(const RandomSource& random) {
   for (;;) {
-    Bytes b = draw(random, 8);
+    uint8_t b[8];
+    random(b, sizeof b);
     uint64_t v = 0;
     for (uint8_t x : b) v = v << 8 | x;
     if (v != 0) return v;
@@ -58,12 +55,14 @@ uint64_t draw_spi(const RandomSource& random) {
 
 std::vector<uint16_t> decode_hash_list(BytesView data) {
   std::vector<uint16_t> out;
+  out.reserve(data.size() / 2);
   for (std::size_t i = 0; i + 1 < data.size(); i += 2) out.push_back(static_cast<uint16_t>(data[i] << 8 | data[i + 1]));
   return out;
 }
 
 Bytes encode_hash_list(const std::vector<uint16_t>& ids) {
   Bytes b;
+  b.reserve(2 * ids.size());
   for (uint16_t id : ids) put_be(b, id, 2);
   return b;
 }
@@ -149,12 +148,15 @@ core::Result<Bytes> nat_detection_hash(uint64_t spi_i, uint64_t spi_r, const End
   if (endpoint.address.size() != 4 && endpoint.address.size() != 16)
     return make_error("NAT detection", "address of " + std::to_string(endpoint.address.size()) +
                                      " bytes, expected 4 (IPv4) or 16 (IPv6)");
-  Bytes input;
-  put_be(input, spi_i, 8);
-  put_be(input, spi_r, 8);
-  input.insert(input.end(), endpoint.address.begin(), endpoint.address.end());
-  put_be(input, endpoint.port, 2);
-  return crypto::sha1(input);
+  // SPIi (8) | SPIr (8) | address (at most 16) | port (2), on the stack.
+  uint8_t input[8 + 8 + 16 + 2];
+  std::size_t n = 0;
+  for (int i = 7; i >= 0; --i) input[n++] = static_cast<uint8_t>(spi_i >> (8 * i));
+  for (int i = 7; i >= 0; --i) input[n++] = static_cast<uint8_t>(spi_r >> (8 * i));
+  n = static_cast<std::size_t>(std::copy(endpoint.address.begin(), endpoint.address.end(), input + n) - input);
+  input[n++] = static_cast<uint8_t>(endpoint.port >> 8);
+  input[n++] = static_cast<uint8_t>(endpoint.port);
+  return crypto::sha1(BytesView(input, n));
 }
 
 // ----- Initiator -----
@@ -171,6 +173,7 @@ core::Status IkeSaInitInitiator::new_key_exchange(DhGroup group) {
 
 core::Result<Bytes> IkeSaInitInitiator::encode_request() {
   std::vector<Payload> payloads;
+  payloads.reserve(9);  // every payload below, so none is moved on growth
   // RFC 7296 2.6: the cookie is the first payload of the retry.
   if (!cookie_.empty()) payloads.push_back(codec::make_notify(NotifyType::COOKIE, cookie_));
   payloads.emplace_back(PayloadType::SA, offered_);
@@ -310,7 +313,9 @@ IkeSaInitResponder::IkeSaInitResponder(IkeSaInitConfig config, CookieConfig cook
 
 core::Result<Bytes> IkeSaInitResponder::expected_cookie(uint64_t spi_i, BytesView ni) const {
   if (cookie_.secret.empty()) return make_error("COOKIE", "no cookie secret configured");
-  Bytes input(ni.begin(), ni.end());
+  Bytes input;
+  input.reserve(ni.size() + config_.remote.address.size() + 8);
+  input.assign(ni.begin(), ni.end());
   input.insert(input.end(), config_.remote.address.begin(), config_.remote.address.end());
   put_be(input, spi_i, 8);
   auto mac = crypto::prf(PrfId::PRF_HMAC_SHA2_256, cookie_.secret, input);
@@ -359,7 +364,7 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
   if (!sa || !ke) return make_error("IKE_SA_INIT request", "SA or KE payload does not decode", kNotifyInvalidSyntax);
   auto chosen = select(config_.policy, *sa, {}, ke->group);
   if (!chosen.ok()) return refuse(ResponderOutcome::NoProposalChosen, NotifyType::NO_PROPOSAL_CHOSEN, {});
-  const Selection& selection = *chosen.selection;
+  Selection& selection = *chosen.selection;
   auto decision = decide_ke(selection, ke->group);
   if (decision.verdict == KeVerdict::InvalidKe)
     return refuse(ResponderOutcome::InvalidKe, NotifyType::INVALID_KE_PAYLOAD,
@@ -378,7 +383,7 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
   if (!own) return own.error();
   auto g_ir = own->shared_secret(ke->data);
   if (!g_ir) return make_error("KE payload", g_ir.error().reason, kNotifyInvalidSyntax);
-  r.selection = selection;
+  r.selection = std::move(selection);
   if (auto st = derive_keys(r.selection, *g_ir, r); !st) return st.error();
 
   bool peer_nat_d = has_notify(m, NotifyType::NAT_DETECTION_SOURCE_IP) ||
@@ -391,7 +396,8 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
   if (peer_sig) r.peer_signature_hashes = decode_hash_list(peer_sig->data);
 
   std::vector<Payload> payloads;
-  payloads.emplace_back(PayloadType::SA, selection.sa);
+  payloads.reserve(9);  // every payload below, so none is moved on growth
+  payloads.emplace_back(PayloadType::SA, r.selection.sa);
   KePayload ke_r;
   ke_r.group = decision.group;
   ke_r.data = own->public_value();

@@ -15,6 +15,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/codec/cert_payload.h"
@@ -163,6 +164,9 @@ class IkeSaInitInitiator {
   uint64_t spi_i() const { return spi_i_; }
   // Set once process_response() returned Established.
   const std::optional<IkeSaInitResult>& result() const { return result_; }
+  // Moves the result out (nullopt before Established); result() is empty
+  // afterwards.
+  std::optional<IkeSaInitResult> take_result() { return std::exchange(result_, std::nullopt); }
 
  private:
   core::Status new_key_exchange(DhGroup group);
@@ -212,6 +216,9 @@ class IkeSaInitResponder {
 
   // Set once process_request() returned Established.
   const std::optional<IkeSaInitResult>& result() const { return result_; }
+  // Moves the result out (nullopt before Established); result() is empty
+  // afterwards.
+  std::optional<IkeSaInitResult> take_result() { return std::exchange(result_, std::nullopt); }
 
   // The cookie this responder expects from an initiator with this SPIi and
   // Ni arriving from config.remote.

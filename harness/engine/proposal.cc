@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iterator>
 #include <limits>
+#include <memory>
 #include <span>
 #include <tuple>
 #include <utility>
@@ -143,18 +144,19 @@ Resolved resolve_uncached(ProtocolId protocol, const Suite& s) {
 // resolve_uncached() remembered per (protocol, suite): the answer depends on
 // nothing else, and validate(), select() and check_response() ask for the
 // same few suites in every exchange. A small per-thread table, emptied when
-// a scenario with many suites fills it.
-Resolved resolve(ProtocolId protocol, const Suite& s) {
+// a scenario with many suites fills it. Entries are shared, immutable and
+// outlive the table, so callers hold them without copying their strings.
+std::shared_ptr<const Resolved> resolve(ProtocolId protocol, const Suite& s) {
   struct Entry {
     ProtocolId protocol;
-    Resolved resolved;
+    std::shared_ptr<const Resolved> resolved;
   };
   constexpr std::size_t kMaxEntries = 64;
   thread_local std::vector<Entry> cache;
   for (const auto& e : cache)
-    if (e.protocol == protocol && e.resolved.suite == s) return e.resolved;
+    if (e.protocol == protocol && e.resolved->suite == s) return e.resolved;
   if (cache.size() == kMaxEntries) cache.clear();
-  cache.push_back({protocol, resolve_uncached(protocol, s)});
+  cache.push_back({protocol, std::make_shared<const Resolved>(resolve_uncached(protocol, s))});
   return cache.back().resolved;
 }
 
@@ -242,8 +244,8 @@ std::optional<std::vector<std::size_t>> match(const Proposal& p, std::span<const
 
 // Names the first transform type no usable suite can satisfy.
 ProposalRejection diagnose(const Proposal& p, uint8_t number, std::span<const TransformTypeRule> rows,
-                           const std::vector<Resolved>& suites) {
-  const bool any_usable = std::any_of(suites.begin(), suites.end(), [](const Resolved& r) { return r.usable; });
+                           const std::vector<const Resolved*>& suites) {
+  const bool any_usable = std::any_of(suites.begin(), suites.end(), [](const Resolved* r) { return r->usable; });
   if (!any_usable) return {number, std::nullopt, "the local policy has no usable suite"};
   for (const auto& row : rows) {
     if (has_type(p, row.type)) {
@@ -254,15 +256,15 @@ ProposalRejection diagnose(const Proposal& p, uint8_t number, std::span<const Tr
         if (!offered.empty()) offered += ", ";
         offered += transform_name(t);
         if (!attributes_understood(t)) offered += " (unknown attribute)";
-        for (const auto& r : suites)
-          if (r.usable && transform_matches(t, r.suite)) ok = true;
+        for (const Resolved* r : suites)
+          if (r->usable && transform_matches(t, r->suite)) ok = true;
       }
       if (!ok)
         return {number, row.type, "no acceptable " + type_name(row.type) + " transform (offered " + offered + ")"};
     } else {
       bool ok = false;
-      for (const auto& r : suites)
-        if (r.usable && !type_needed(row.need, r.aead) && r.suite.id_for(row.type) == 0) ok = true;
+      for (const Resolved* r : suites)
+        if (r->usable && !type_needed(row.need, r->aead) && r->suite.id_for(row.type) == 0) ok = true;
       if (!ok)
         return {number, row.type, "no " + type_name(row.type) + " transform offered, the local policy needs one"};
     }
@@ -367,12 +369,12 @@ core::Status validate(const Policy& policy) {
     return e;
   }
   for (std::size_t i = 0; i < policy.suites.size(); ++i) {
-    Resolved r = resolve(policy.protocol, policy.suites[i]);
-    if (!r.usable) {
+    const auto r = resolve(policy.protocol, policy.suites[i]);
+    if (!r->usable) {
       core::Error e;
       e.where = "policy";
       e.field = "suites/" + std::to_string(i);
-      e.reason = policy.suites[i].to_string(policy.protocol) + ": " + r.error;
+      e.reason = policy.suites[i].to_string(policy.protocol) + ": " + r->error;
       return e;
     }
   }
@@ -383,11 +385,13 @@ codec::SaPayload build_offer(const Policy& policy, BytesView spi) {
   SaPayload sa;
   const auto rows = rows_for(policy.protocol);
   const std::size_t n = std::min<std::size_t>(policy.suites.size(), 255);
+  sa.proposals.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     const Suite& s = policy.suites[i];
     Proposal p;
     p.protocol_id = policy.protocol;
     p.spi.assign(spi.begin(), spi.end());
+    p.transforms.reserve(rows.size());
     for (const auto& row : rows) {
       const uint16_t id = s.id_for(row.type);
       switch (row.type) {
@@ -430,9 +434,12 @@ SelectResult select(const Policy& policy, const codec::SaPayload& peer_sa, Bytes
                     std::optional<DhGroup> ke_group) {
   SelectResult out;
   const auto rows = rows_for(policy.protocol);
-  std::vector<Resolved> suites;
-  suites.reserve(policy.suites.size());
-  for (const auto& s : policy.suites) suites.push_back(resolve(policy.protocol, s));
+  std::vector<std::shared_ptr<const Resolved>> held;
+  held.reserve(policy.suites.size());
+  for (const auto& s : policy.suites) held.push_back(resolve(policy.protocol, s));
+  std::vector<const Resolved*> suites;
+  suites.reserve(held.size());
+  for (const auto& r : held) suites.push_back(r.get());
 
   struct Candidate {
     std::size_t proposal;
@@ -449,8 +456,8 @@ SelectResult select(const Policy& policy, const codec::SaPayload& peer_sa, Bytes
     }
     bool any = false;
     for (std::size_t si = 0; si < suites.size(); ++si) {
-      if (!suites[si].usable) continue;
-      if (auto picks = match(p, rows, suites[si])) {
+      if (!suites[si]->usable) continue;
+      if (auto picks = match(p, rows, *suites[si])) {
         candidates.push_back({pi, si, std::move(*picks)});
         any = true;
       }
@@ -461,8 +468,8 @@ SelectResult select(const Policy& policy, const codec::SaPayload& peer_sa, Bytes
 
   auto before = [&](const Candidate& a, const Candidate& b) {
     if (policy.prefer_ke_group && ke_group) {
-      const bool am = suites[a.suite].suite.dh == *ke_group;
-      const bool bm = suites[b.suite].suite.dh == *ke_group;
+      const bool am = suites[a.suite]->suite.dh == *ke_group;
+      const bool bm = suites[b.suite]->suite.dh == *ke_group;
       if (am != bm) return am;
     }
     if (policy.order == SelectionOrder::Local) return std::tie(a.suite, a.proposal) < std::tie(b.suite, b.proposal);
@@ -477,7 +484,7 @@ SelectResult select(const Policy& policy, const codec::SaPayload& peer_sa, Bytes
   s.proposal_number = p.number.value_or(static_cast<uint8_t>(best.proposal + 1));
   s.protocol = policy.protocol;
   s.peer_spi = p.spi;
-  fill_crypto(s, suites[best.suite]);
+  fill_crypto(s, *suites[best.suite]);
 
   // RFC 7296 3.3.6: one proposal carrying the initiator's number, one
   // transform per type, attributes returned unmodified; the transforms keep
@@ -488,9 +495,11 @@ SelectResult select(const Policy& policy, const codec::SaPayload& peer_sa, Bytes
   answer.protocol_id = p.protocol_id;
   answer.spi.assign(spi_r.begin(), spi_r.end());
   std::vector<std::size_t> picks;
+  picks.reserve(best.picks.size());
   for (std::size_t i : best.picks)
     if (i != kNone) picks.push_back(i);
   std::sort(picks.begin(), picks.end());
+  answer.transforms.reserve(picks.size());
   for (std::size_t i : picks) {
     const Transform& src = p.transforms[i];
     Transform t(src.type, src.id);
@@ -558,7 +567,8 @@ core::Result<Selection> check_response(const codec::SaPayload& offered, const co
     }
   }
 
-  Resolved r = resolve(protocol, suite);
+  const auto resolved = resolve(protocol, suite);
+  const Resolved& r = *resolved;
   if (!r.usable) return sa_error(where + r.error);
   for (const auto& row : rows_for(protocol)) {
     const bool in_offer = has_type(*op, row.type);

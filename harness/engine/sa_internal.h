@@ -46,9 +46,12 @@ class IkeSa {
 
   // Initiator: builds and sends the first IKE_SA_INIT request.
   core::Status start_initiator();
-  // Responder: the IKE_SA_INIT request `m` was answered with `response` and
-  // the keys are derived; registers the SA and sends the response.
-  void accept_init(const codec::Message& m, core::BytesView wire, const IkeSaInitResult& result, Bytes response);
+  // Responder: the IKE_SA_INIT request `m` (bytes `wire`) was answered with
+  // result.response and the keys are derived; registers the SA and sends the
+  // response.
+  void accept_init(const codec::Message& m, core::BytesView wire, IkeSaInitResult result);
+  // Responder: whether `wire` is the IKE_SA_INIT request this SA answered.
+  bool answered_init_request(core::BytesView wire) const;
   void resend_init_response(const Route& to);
   // Any message for this SA except a new IKE_SA_INIT request.
   void on_message(const codec::Message& m, core::BytesView wire, const Route& from);
@@ -86,9 +89,6 @@ class IkeSa {
   // The serial the pool address was handed out under: the first IKE SA of a
   // chain of rekeys.
   uint64_t pool_owner = 0;
-  // Responder: the IKE_SA_INIT request and response, for retransmissions.
-  Bytes init_request;
-  Bytes init_response;
 
  private:
   void on_init_response(const codec::Message& m, core::BytesView wire);
@@ -102,9 +102,10 @@ class IkeSa {
                      const Route& to);
   core::Result<std::vector<Bytes>> seal(codec::ExchangeType type, bool response, uint32_t message_id,
                                         const std::vector<codec::Payload>& inner);
-  core::Status keys_ready(const IkeSaInitResult& result);
-  void established(const IkeAuthResult& result);
-  void add_child(const ChildSa& child, bool transport_mode, bool we_initiated);
+  // Takes the keys over into `init` (set once) and creates the SK contexts.
+  core::Status keys_ready(IkeSaInitResult result);
+  void established(IkeAuthResult result);
+  void add_child(ChildSa child, bool transport_mode, bool we_initiated);
   ChildSaInfo* child_by_id(uint32_t id);
   void set_child_state(ChildSaInfo& c, ChildSaState s, const std::string& why);
   void queue(Exchange ex);

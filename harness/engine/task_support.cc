@@ -29,6 +29,10 @@ const NotifyPayload* first_error_notify(std::span<const Payload> chain) {
   return nullptr;
 }
 
+RandomSource borrow(const RandomSource& random) {
+  return [r = &random](uint8_t* out, std::size_t n) { (*r)(out, n); };
+}
+
 core::Bytes draw_spi(const RandomSource& random, bool ike) {
   for (;;) {
     core::Bytes b(ike ? 8 : 4);

@@ -37,6 +37,12 @@ const codec::NotifyPayload* find_notify(std::span<const codec::Payload> chain, c
 // The first error Notify (type below 16384, RFC 7296 3.10.1), or null.
 const codec::NotifyPayload* first_error_notify(std::span<const codec::Payload> chain);
 
+// A source that calls `random`, which must outlive it. Cheaper to hand to a
+// task than a copy of `random`: the one pointer it holds fits in
+// std::function's inline storage, where a copied source capturing state
+// (seeded_random's shared_ptr) costs an allocation per copy.
+RandomSource borrow(const RandomSource& random);
+
 // A new SPI: 8 bytes and non-zero for an IKE SA (RFC 7296 3.1), 4 bytes and
 // at least 256 for ESP/AH (RFC 4303 2.1 reserves 0..255).
 core::Bytes draw_spi(const RandomSource& random, bool ike);

@@ -725,10 +725,16 @@ TEST(SelfPairPaths, ResponderAsksForCertificatesInIkeSaInit) {
   EXPECT_EQ(req->as<codec::CertReqPayload>()->data, r->remote_auth.trusted.at(0).spki_sha1());
   // Received-message events report the header's SPIs: SPIr is 0 in the
   // request, set in the response.
-  for (const auto& e : run.r_events)
-    if (e.kind == EventKind::MessageReceived && e.exchange == ExchangeType::IKE_SA_INIT) EXPECT_EQ(e.spi_r, 0u);
-  for (const auto& e : run.i_events)
-    if (e.kind == EventKind::MessageReceived && e.exchange == ExchangeType::IKE_SA_INIT) EXPECT_NE(e.spi_r, 0u);
+  for (const auto& e : run.r_events) {
+    if (e.kind == EventKind::MessageReceived && e.exchange == ExchangeType::IKE_SA_INIT) {
+      EXPECT_EQ(e.spi_r, 0u);
+    }
+  }
+  for (const auto& e : run.i_events) {
+    if (e.kind == EventKind::MessageReceived && e.exchange == ExchangeType::IKE_SA_INIT) {
+      EXPECT_NE(e.spi_r, 0u);
+    }
+  }
 }
 
 TEST(SelfPairPaths, RedirectSupportedIsSentAndParsed) {
