@@ -79,7 +79,9 @@ struct K {
 
 const fs::path& workdir() {
   static const fs::path dir = [] {
-    fs::path d = fs::current_path() / ("auth_test_files." + std::to_string(::getpid()));
+    // Under the system temp directory, so a run killed mid-test leaves
+    // nothing in the folder it was started from.
+    fs::path d = fs::temp_directory_path() / ("ikeh_auth_test." + std::to_string(::getpid()));
     fs::create_directories(d);
     return d;
   }();
