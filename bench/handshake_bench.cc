@@ -39,6 +39,7 @@
 #include <string>
 #include <utility>
 
+#include "bench/bench_suite.h"
 #include "harness/codec/registry.h"
 #include "harness/crypto/auth.h"
 #include "harness/crypto/dh.h"
@@ -55,29 +56,14 @@ using codec::DhGroup;
 using core::Bytes;
 using core::BytesView;
 
-codec::IdPayload fqdn(const std::string& name) {
-  codec::IdPayload id;
-  id.id_type = codec::IdType::ID_FQDN;
-  id.data.assign(name.begin(), name.end());
-  return id;
-}
-
 crypto::Secret secret(const std::string& s) {
   return crypto::Secret(BytesView(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
 
+const std::string kPsk = "handshake-bench-psk";
+
 engine::EngineConfig side_config(const std::string& local, DhGroup group) {
-  engine::EngineConfig c;
-  c.ike_policy.protocol = codec::ProtocolId::IKE;
-  c.ike_policy.suites = {engine::ike_suite(codec::EncrId::ENCR_AES_GCM_16, 256, codec::IntegId::AUTH_NONE,
-                                           codec::PrfId::PRF_HMAC_SHA2_256, group)};
-  c.child_policy.protocol = codec::ProtocolId::ESP;
-  c.child_policy.suites = {
-      engine::esp_suite(codec::EncrId::ENCR_AES_GCM_16, 256, codec::IntegId::AUTH_NONE, codec::EsnId::NO_ESN)};
-  c.local_id = fqdn(local);
-  c.local_auth.kind = engine::AuthKind::Psk;
-  c.local_auth.psk = secret("handshake-bench-psk");
-  c.psks = {engine::PskEntry{std::nullopt, secret("handshake-bench-psk")}};
+  auto c = bench::psk_gcm_config(local, group, BytesView(reinterpret_cast<const uint8_t*>(kPsk.data()), kPsk.size()));
   Bytes any4(4, 0);
   c.local_ts = {engine::prefix_selector(any4, 0)};
   c.remote_ts = {engine::prefix_selector(any4, 0)};
@@ -220,7 +206,7 @@ bool side_crypto(const crypto::KeySuite& suite, const crypto::EncrInfo& esp, Byt
   for (int i = 0; i < 4; ++i)
     if (!engine::nat_detection_hash(1, i < 2 ? 0 : 2, here)) return false;
   // Own AUTH (prove) and the peer's (verify): signed octets and prf twice each.
-  static const crypto::Secret psk = secret("handshake-bench-psk");
+  static const crypto::Secret psk = secret(kPsk);
   Bytes message(300, 0x5a), id{1, 0, 0, 0, 'b', 'e', 'n', 'c', 'h'};
   for (bool own : {true, false}) {
     bool signer_is_initiator = own == initiator;

@@ -26,6 +26,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "bench/bench_suite.h"
 #include "harness/codec/registry.h"
 #include "harness/core/bytes.h"
 #include "harness/engine/engine.h"
@@ -83,28 +84,11 @@ std::optional<Bytes> from_hex(std::string_view hex) {
   return out;
 }
 
-codec::IdPayload fqdn(const std::string& name) {
-  codec::IdPayload id;
-  id.id_type = codec::IdType::ID_FQDN;
-  id.data.assign(name.begin(), name.end());
-  return id;
-}
-
 // The handshake benchmark's suite, with the identities and selectors of
 // tests/interop/strongswan.py's psk_responder_conf (local_ts 10.98.0.0/24).
 engine::EngineConfig initiator_config(DhGroup group, const Bytes& psk) {
-  engine::EngineConfig c;
-  c.ike_policy.protocol = codec::ProtocolId::IKE;
-  c.ike_policy.suites = {engine::ike_suite(codec::EncrId::ENCR_AES_GCM_16, 256, codec::IntegId::AUTH_NONE,
-                                           codec::PrfId::PRF_HMAC_SHA2_256, group)};
-  c.child_policy.protocol = codec::ProtocolId::ESP;
-  c.child_policy.suites = {
-      engine::esp_suite(codec::EncrId::ENCR_AES_GCM_16, 256, codec::IntegId::AUTH_NONE, codec::EsnId::NO_ESN)};
-  c.local_id = fqdn("initiator.example.org");
-  c.remote_id = fqdn("responder.example.org");
-  c.local_auth.kind = engine::AuthKind::Psk;
-  c.local_auth.psk = crypto::Secret(BytesView(psk));
-  c.psks = {engine::PskEntry{std::nullopt, crypto::Secret(BytesView(psk))}};
+  auto c = bench::psk_gcm_config("initiator.example.org", group, BytesView(psk));
+  c.remote_id = bench::fqdn("responder.example.org");
   c.local_ts = {engine::prefix_selector(Bytes(4, 0), 0)};
   c.remote_ts = {engine::prefix_selector(Bytes{10, 98, 0, 0}, 24)};
   // Every handshake a fresh IKE SA between the same identities: without

@@ -126,12 +126,8 @@ void IkeSa::set_state(IkeSaState s, const std::string& why) {
     engine.reap(*this);
   }
   if (!engine.observed()) return;
-  Event e;
-  e.kind = EventKind::IkeSaState;
-  e.ike_sa = serial;
+  Event e = spi_event(EventKind::IkeSaState);
   e.ike_state = s;
-  e.spi_i = spi_i;
-  e.spi_r = spi_r;
   e.detail = "IKE SA " + std::to_string(serial) + " " + state_name(old) + " -> " + state_name(s);
   if (!why.empty()) e.detail += " (" + why + ")";
   engine.emit(std::move(e));
@@ -139,12 +135,22 @@ void IkeSa::set_state(IkeSaState s, const std::string& why) {
 
 void IkeSa::drop(const std::string& why) { set_state(IkeSaState::Deleted, why); }
 
-void IkeSa::error_event(const std::string& detail, const Message* m) {
+Event IkeSa::event(EventKind kind) const {
   Event e;
-  e.kind = EventKind::Error;
+  e.kind = kind;
   e.ike_sa = serial;
+  return e;
+}
+
+Event IkeSa::spi_event(EventKind kind) const {
+  Event e = event(kind);
   e.spi_i = spi_i;
   e.spi_r = spi_r;
+  return e;
+}
+
+void IkeSa::error_event(const std::string& detail, const Message* m) {
+  Event e = spi_event(EventKind::Error);
   if (m) {
     e.exchange = m->header.exchange_type;
     e.response = m->header.is_response();
@@ -156,9 +162,7 @@ void IkeSa::error_event(const std::string& detail, const Message* m) {
 
 void IkeSa::decision(const std::string& detail, uint32_t child) {
   if (!engine.observed()) return;
-  Event e;
-  e.kind = EventKind::Decision;
-  e.ike_sa = serial;
+  Event e = event(EventKind::Decision);
   e.child = child;
   e.detail = detail;
   engine.emit(std::move(e));
@@ -168,9 +172,7 @@ void IkeSa::message_event(EventKind kind, ExchangeType type, bool response, uint
                           const std::vector<Payload>& payloads, const std::vector<Bytes>& datagrams,
                           const codec::Header* header) {
   if (engine.observers_.empty()) return;
-  Event e;
-  e.kind = kind;
-  e.ike_sa = serial;
+  Event e = event(kind);
   e.exchange = type;
   e.response = response;
   e.message_id = message_id;
@@ -269,11 +271,7 @@ core::Status IkeSa::keys_ready(IkeSaInitResult result) {
   ctx_out_.emplace(std::move(out).value());
   ctx_in_.emplace(std::move(in).value());
   if (!engine.observed()) return {};
-  Event e;
-  e.kind = EventKind::Decision;
-  e.ike_sa = serial;
-  e.spi_i = spi_i;
-  e.spi_r = spi_r;
+  Event e = spi_event(EventKind::Decision);
   e.detail = "IKE SA keys derived: " + r.selection.suite.to_string(ProtocolId::IKE);
   if (r.nat_detected()) e.detail += "; NAT detected";
   if (r.fragmentation) e.detail += "; fragmentation negotiated";
@@ -310,9 +308,7 @@ bool IkeSa::answered_init_request(core::BytesView wire) const {
 }
 
 void IkeSa::resend_init_response(const Route& to) {
-  Event e;
-  e.kind = EventKind::Retransmit;
-  e.ike_sa = serial;
+  Event e = event(EventKind::Retransmit);
   e.exchange = ExchangeType::IKE_SA_INIT;
   e.response = true;
   e.detail = "retransmitted IKE_SA_INIT request answered again";
@@ -466,9 +462,7 @@ void IkeSa::on_request(const Message& m, std::vector<Payload> inner, const Route
       break;
     case RequestClass::Retransmit:
       if (const auto* cached = window_.cached_response(id)) {
-        Event e;
-        e.kind = EventKind::Retransmit;
-        e.ike_sa = serial;
+        Event e = event(EventKind::Retransmit);
         e.exchange = m.header.exchange_type;
         e.response = true;
         e.message_id = id;
@@ -617,9 +611,7 @@ void IkeSa::add_child(ChildSa child, bool transport_mode, bool we_initiated) {
   c.we_initiated = we_initiated;
   c.state = ChildSaState::Installed;
   if (!engine.observed()) return;
-  Event e;
-  e.kind = EventKind::ChildSaState;
-  e.ike_sa = serial;
+  Event e = event(EventKind::ChildSaState);
   e.child = c.id;
   e.child_state = ChildSaState::Installed;
   e.detail = "Child SA " + std::to_string(c.id) + " installed: " + c.sa.selection.suite.to_string(ProtocolId::ESP) +
@@ -638,9 +630,7 @@ void IkeSa::set_child_state(ChildSaInfo& c, ChildSaState s, const std::string& w
   if (c.state == s) return;
   ChildSaState old = c.state;
   c.state = s;
-  Event e;
-  e.kind = EventKind::ChildSaState;
-  e.ike_sa = serial;
+  Event e = event(EventKind::ChildSaState);
   e.child = c.id;
   e.child_state = s;
   e.detail = "Child SA " + std::to_string(c.id) + " " + state_name(old) + " -> " + state_name(s);
@@ -769,9 +759,7 @@ std::vector<Payload> IkeSa::answer_informational(const std::vector<Payload>& inn
     } else if (const auto* cp = p.as<CpPayload>(); cp && p.type == PayloadType::CP) {
       if (cp->cfg_type != codec::CfgType::CFG_SET) continue;
       auto accepted = engine.cfg_set_hook_(serial, peer_id, cp->attributes);
-      Event e;
-      e.kind = EventKind::Decision;
-      e.ike_sa = serial;
+      Event e = event(EventKind::Decision);
       if (accepted) {
         // RFC 7296 3.15.1: CFG_ACK attributes are zero-length.
         CpPayload ack;

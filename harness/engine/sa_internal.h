@@ -112,6 +112,9 @@ class IkeSa {
   void pump();
   void give_up(uint32_t message_id);
   void error_event(const std::string& detail, const codec::Message* m = nullptr);
+  // An event of this IKE SA: kind and serial set; spi_event() adds its SPIs.
+  Event event(EventKind kind) const;
+  Event spi_event(EventKind kind) const;
   // A Decision event about this SA (or one of its Child SAs).
   void decision(const std::string& detail, uint32_t child = 0);
   void message_event(EventKind kind, codec::ExchangeType type, bool response, uint32_t message_id,

@@ -307,6 +307,23 @@ class Row:
         return f"Row({self.name})"
 
 
+def assert_no_secrets(test, creds, run, charon):
+    """No pre-shared key or private key text in the harness's output or charon's log."""
+    out, log = run.output(), charon.log()
+    for text in creds.secret_texts():
+        test.assertFalse(text in out or text in out.lower(), "a secret in the harness's output")
+        test.assertFalse(text in log or text in log.lower(), "a secret in charon's log")
+
+
+def assert_exit_ok(test, run, timeout=10):
+    """Waits for the harness to exit, checks the exit code is 0 and returns its result line."""
+    rc = run.wait_exit(timeout)
+    result = run.result()
+    test.assertIsNotNone(result, f"no result line:\n{run.output_tail()}")
+    test.assertEqual(rc, 0, f"exit code; result: {result}")
+    return result
+
+
 GCM256 = {"encr-alg": "AES_GCM_16", "encr-keysize": "256"}
 
 ROWS = {r.name: r for r in (

@@ -85,7 +85,7 @@ class HarnessInitiator:
                 self.check_harness_delete(run, charon)
             else:
                 self.check_charon_delete(run, charon, summary)
-            self.check_no_secrets(creds, run, charon)
+            hp.assert_no_secrets(self, creds, run, charon)
 
     # --- the checks
 
@@ -183,10 +183,7 @@ class HarnessInitiator:
     def check_harness_delete(self, run, charon):
         """SIGINT ends --hold; --delete then deletes the IKE SA and the harness exits 0."""
         run.interrupt()
-        rc = run.wait_exit(STEP_TIMEOUT + 5)
-        result = run.result()
-        self.assertIsNotNone(result, f"no result line:\n{run.output_tail()}")
-        self.assertEqual(rc, 0, f"exit code; result: {result}")
+        result = hp.assert_exit_ok(self, run, STEP_TIMEOUT + 5)
         self.assertTrue(result["ok"])
         self.assertIn("hold ended by a signal", result["detail"])
         self.assertRegex(result["detail"], r"IKE SA \d+ deleted$")
@@ -210,18 +207,9 @@ class HarnessInitiator:
                                  and e.get("spi_i") == s["spi_i"]),
                         "no Delete request from charon among the harness's events")
         # docs/external-peer.md: a Delete from the peer ends the hold (not a failure)
-        rc = run.wait_exit(10)
-        result = run.result()
-        self.assertEqual(rc, 0, f"exit code; result: {result}")
+        result = hp.assert_exit_ok(self, run)
         self.assertIn(f"IKE SA {serial} deleted during the hold", result["detail"])
         charon.wait_no_sa("rw")
-
-    def check_no_secrets(self, creds, run, charon):
-        for text in creds.secret_texts():
-            out = run.output()
-            self.assertFalse(text in out or text in out.lower(), "a secret in the harness's output")
-            log = charon.log()
-            self.assertFalse(text in log or text in log.lower(), "a secret in charon's log")
 
 
 class InitiatorPsk(HarnessInitiator, unittest.TestCase):

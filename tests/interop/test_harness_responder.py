@@ -90,7 +90,7 @@ class HarnessResponder:
                 self.check_harness_delete(run, charon, serial)
             else:
                 self.check_charon_delete(run, charon, serial)
-            self.check_no_secrets(creds, run, charon)
+            hp.assert_no_secrets(self, creds, run, charon)
 
     # --- the checks
 
@@ -200,9 +200,7 @@ class HarnessResponder:
         ev = run.wait(lambda e: e.get("kind") == "ike-sa" and e.get("ike_sa") == serial
                       and e.get("state") == "Deleted", 10, f"IKE SA {serial} Deleted", start)
         self.assertIn("deleted by the peer", ev.get("detail", ""))
-        rc = run.wait_exit(10)
-        result = run.result()
-        self.assertEqual(rc, 0, f"exit code; result: {result}")
+        result = hp.assert_exit_ok(self, run)
         self.assertEqual(result["detail"], "1 of 1 IKE SAs established, all deleted by the peer")
         charon.wait_log(r"IKE_SA home\[\d+\] state change: DELETING => DESTROYING")
 
@@ -215,18 +213,9 @@ class HarnessResponder:
         self.assertEqual(request["ike_sa"], serial)
         self.assertEqual(request["message_id"], 0)
         charon.wait_no_sa("home")
-        rc = run.wait_exit(10)
-        result = run.result()
-        self.assertEqual(rc, 0, f"exit code; result: {result}")
+        result = hp.assert_exit_ok(self, run)
         self.assertEqual(result["detail"], "1 of 1 IKE SAs established, hold ended by a signal, 1 deleted by us")
         charon.wait_log(r"received DELETE for IKE_SA home")
-
-    def check_no_secrets(self, creds, run, charon):
-        for text in creds.secret_texts():
-            out = run.output()
-            self.assertFalse(text in out or text in out.lower(), "a secret in the harness's output")
-            log = charon.log()
-            self.assertFalse(text in log or text in log.lower(), "a secret in charon's log")
 
 
 class ResponderPsk(HarnessResponder, unittest.TestCase):
