@@ -2,7 +2,6 @@
 #include "net/memory_link.h"
 
 #include <algorithm>
-#include <memory>
 #include <utility>
 
 namespace ikeh::net {
@@ -33,15 +32,15 @@ void MemoryLink::flush_held() {
 void MemoryLink::schedule(Direction direction, std::vector<Delivery> deliveries) {
   for (Delivery& d : deliveries) {
     core::Duration after = std::max(latency_ + d.delay, core::Duration{0});
-    // The id is only known once scheduled; the callback reads it through a
-    // shared slot to drop itself from pending_.
-    auto id_slot = std::make_shared<core::VirtualClock::TimerId>(0);
-    auto id = clock_.schedule_after(after, [this, direction, id_slot, d = std::move(d)]() mutable {
-      pending_.erase(*id_slot);
+    // The callback drops its own id from pending_.
+    const core::VirtualClock::TimerId id = clock_.next_id();
+    clock_.schedule_after(after, [this, direction, id, d = std::move(d)]() mutable {
+      auto it = std::find(pending_.begin(), pending_.end(), id);
+      *it = pending_.back();
+      pending_.pop_back();
       deliver(direction, std::move(d));
     });
-    *id_slot = id;
-    pending_.insert(id);
+    pending_.push_back(id);
   }
 }
 

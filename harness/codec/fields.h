@@ -279,7 +279,9 @@ class Decoder {
     // Elements already there are reused so a reused message keeps its
     // capacity; descriptions overwrite every field they own.
     std::size_t i = 0;
-    if (items.capacity() == 0) items.reserve(4);
+    // Room for a few elements at once, but only for a list that has any: most
+    // transforms carry no attributes.
+    if (items.capacity() == 0 && !r_.at_end()) items.reserve(4);
     while (!failed_ && !r_.at_end()) {
       T& item = i < items.size() ? items[i] : items.emplace_back();
       enter(name, static_cast<int>(i));
@@ -375,6 +377,8 @@ class Encoder {
   bool ok() const { return true; }
   std::size_t mark() const { return w_.pos(); }
   bool is_last(const ListPos& p) const { return p.index + 1 == p.count; }
+  // Trims the output to the bytes written; call once, after the last field.
+  void finish() { w_.finish(); }
 
   template <class T>
   void num(const char*, T& v, NumFmt = {}) {

@@ -153,6 +153,7 @@ Bytes encode_message(const Message& cm) {
   encode_chain(io, std::span<Payload>(m.payloads));
   io.fill(next, static_cast<uint8_t>(m.payloads.empty() ? PayloadType::NONE : m.payloads.front().type));
   io.fill(len, io.mark());
+  io.finish();
   return out;
 }
 
@@ -211,6 +212,7 @@ Bytes encode_payloads(std::span<const Payload> cpayloads, PayloadType* first_typ
   out.reserve(estimated_size(cpayloads));
   Encoder io(out);
   encode_chain(io, payloads);
+  io.finish();
   if (first_type) *first_type = payloads.empty() ? PayloadType::NONE : payloads.front().type;
   return out;
 }

@@ -39,6 +39,7 @@ Bytes encode_body(const PayloadBody& cb) {
   Bytes out;
   Encoder io(out);
   std::visit([&](auto& body) { body.fields(io); }, b);
+  io.finish();
   return out;
 }
 

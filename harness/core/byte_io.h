@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -88,38 +89,69 @@ class ByteReader {
 
 // Big-endian writer appending to a Bytes buffer, with in-place patching of
 // fields whose value is known only later (lengths, counts).
+//
+// While writing, the buffer may hold zeroed slack past pos() (it grows in
+// steps, not per field); finish() trims it to exactly the bytes written and
+// must be called before the buffer is used.
 class ByteWriter {
  public:
-  explicit ByteWriter(Bytes& out) : out_(out) {}
+  explicit ByteWriter(Bytes& out) : out_(out), pos_(out.size()) {}
 
-  std::size_t pos() const { return out_.size(); }
-  void u8(uint8_t v) { out_.push_back(v); }
+  std::size_t pos() const { return pos_; }
+  void u8(uint8_t v) { *grow(1) = v; }
   void u16(uint16_t v) {
-    uint8_t b[2] = {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
-    out_.insert(out_.end(), b, b + 2);
+    uint8_t* p = grow(2);
+    p[0] = static_cast<uint8_t>(v >> 8);
+    p[1] = static_cast<uint8_t>(v);
   }
   void u24(uint32_t v) {
-    uint8_t b[3] = {static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
-    out_.insert(out_.end(), b, b + 3);
+    uint8_t* p = grow(3);
+    p[0] = static_cast<uint8_t>(v >> 16);
+    p[1] = static_cast<uint8_t>(v >> 8);
+    p[2] = static_cast<uint8_t>(v);
   }
-  void u32(uint32_t v) {
-    uint8_t b[4] = {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
-                    static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
-    out_.insert(out_.end(), b, b + 4);
-  }
+  void u32(uint32_t v) { put32(grow(4), v); }
   void u64(uint64_t v) {
-    u32(static_cast<uint32_t>(v >> 32));
-    u32(static_cast<uint32_t>(v));
+    uint8_t* p = grow(8);
+    put32(p, static_cast<uint32_t>(v >> 32));
+    put32(p + 4, static_cast<uint32_t>(v));
   }
-  void bytes(BytesView b) { out_.insert(out_.end(), b.begin(), b.end()); }
+  void bytes(BytesView b) {
+    if (b.empty()) return;
+    std::memcpy(grow(b.size()), b.data(), b.size());
+  }
 
-  // Overwrites `width` bytes (1, 2 or 4) at `at` with v, big-endian.
+  // Overwrites `width` bytes (1, 2 or 4) at `at` (< pos()) with v, big-endian.
   void patch(std::size_t at, unsigned width, uint32_t v) {
     for (unsigned i = 0; i < width; ++i) out_[at + i] = static_cast<uint8_t>(v >> (8 * (width - 1 - i)));
   }
 
+  // Trims the buffer to the bytes written.
+  void finish() { out_.resize(pos_); }
+
  private:
+  // Claims the next n bytes: one bound check per field; the vector is resized
+  // only when the slack runs out (first to its reserved capacity).
+  uint8_t* grow(std::size_t n) {
+    if (out_.size() - pos_ < n) [[unlikely]]
+      extend(n);
+    uint8_t* p = out_.data() + pos_;
+    pos_ += n;
+    return p;
+  }
+  [[gnu::noinline]] void extend(std::size_t n) {
+    std::size_t want = pos_ + n;
+    out_.resize(std::max(want, std::max(out_.capacity(), 2 * out_.size())));
+  }
+  static void put32(uint8_t* p, uint32_t v) {
+    p[0] = static_cast<uint8_t>(v >> 24);
+    p[1] = static_cast<uint8_t>(v >> 16);
+    p[2] = static_cast<uint8_t>(v >> 8);
+    p[3] = static_cast<uint8_t>(v);
+  }
+
   Bytes& out_;
+  std::size_t pos_;
 };
 
 }  // namespace ikeh::core

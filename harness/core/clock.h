@@ -59,6 +59,9 @@ class VirtualClock final : public Clock {
   TimerId schedule(TimePoint at, Callback callback);
   // schedule(now() + delay, callback); a negative delay is treated as zero.
   TimerId schedule_after(Duration delay, Callback callback);
+  // The id the next schedule() returns, so a callback can be told its own
+  // id before it is scheduled.
+  TimerId next_id() const { return next_id_; }
   // Removes a pending timer. Returns false when `id` has already fired, was
   // cancelled, or was never issued (nothing changes then).
   bool cancel(TimerId id);

@@ -52,7 +52,11 @@ core::Result<std::unique_ptr<Engine>> Engine::create(EngineConfig config, Engine
   return e;
 }
 
-Engine::Engine(EngineConfig config, EngineEnv env) : config_(std::move(config)), env_(std::move(env)) {
+Engine::Engine(EngineConfig config, EngineEnv env)
+    : config_(std::move(config)),
+      auth_initiator_config_(auth_initiator_config(config_)),
+      auth_responder_config_(auth_responder_config(config_)),
+      env_(std::move(env)) {
   // RFC 7296 3.15.1: a CFG_ACK lists the attributes accepted; by default
   // this endpoint accepts every CFG_SET attribute.
   cfg_set_hook_ = [](uint64_t, const codec::IdPayload&, const std::vector<codec::CfgAttribute>& set) {

@@ -197,6 +197,10 @@ class Engine {
   void forget(uint64_t serial);
 
   EngineConfig config_;
+  // The IKE_AUTH task configs, built once from config_ (their PSK lookups
+  // read config_) and borrowed read-only by every IKE SA's tasks.
+  IkeAuthInitiatorConfig auth_initiator_config_;
+  IkeAuthResponderConfig auth_responder_config_;
   EngineEnv env_;
   std::vector<Observer> observers_;
   CfgSetHook cfg_set_hook_;

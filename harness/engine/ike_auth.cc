@@ -373,11 +373,18 @@ std::vector<TrafficSelector> narrow(const std::vector<TrafficSelector>& offered,
 }
 
 bool covers(const TrafficSelector& outer, const TrafficSelector& inner) {
-  auto common = intersect(outer, inner);
-  if (!common) return false;
-  return common->ip_protocol_id == inner.ip_protocol_id && common->start_port == inner.start_port &&
-         common->end_port == inner.end_port && common->start_address == inner.start_address &&
-         common->end_address == inner.end_address;
+  // Whether intersect(outer, inner) exists and equals inner, worked out
+  // field by field instead of building the intersection.
+  if (!outer.is_ip() || outer.ts_type != inner.ts_type) return false;
+  std::size_t n = outer.address_size();
+  if (outer.start_address.size() != n || outer.end_address.size() != n || inner.start_address.size() != n ||
+      inner.end_address.size() != n)
+    return false;
+  if (outer.ip_protocol_id != 0 && outer.ip_protocol_id != inner.ip_protocol_id) return false;
+  if (outer.start_port > inner.start_port || inner.end_port > outer.end_port || inner.start_port > inner.end_port)
+    return false;
+  return less_eq(outer.start_address, inner.start_address) && less_eq(inner.end_address, outer.end_address) &&
+         less_eq(inner.start_address, inner.end_address);
 }
 
 TrafficSelector prefix_selector(BytesView address, unsigned prefix_len) {
@@ -435,62 +442,70 @@ core::Status verify_chain(const crypto::Certificate& end_entity, const std::vect
 IkeAuthInitiator::IkeAuthInitiator(IkeSaInitResult sa, IkeAuthInitiatorConfig config, RandomSource random)
     : owned_(std::make_shared<const IkeSaInitResult>(std::move(sa))),
       sa_(owned_.get()),
-      config_(std::move(config)),
+      owned_config_(std::make_shared<const IkeAuthInitiatorConfig>(std::move(config))),
+      config_(owned_config_.get()),
       random_(std::move(random)) {}
 
 IkeAuthInitiator::IkeAuthInitiator(const IkeSaInitResult* sa, IkeAuthInitiatorConfig config, RandomSource random)
-    : sa_(sa), config_(std::move(config)), random_(std::move(random)) {}
+    : sa_(sa),
+      owned_config_(std::make_shared<const IkeAuthInitiatorConfig>(std::move(config))),
+      config_(owned_config_.get()),
+      random_(std::move(random)) {}
+
+IkeAuthInitiator::IkeAuthInitiator(const IkeSaInitResult* sa, const IkeAuthInitiatorConfig* config,
+                                   RandomSource random)
+    : sa_(sa), config_(config), random_(std::move(random)) {}
 
 core::Result<std::vector<Payload>> IkeAuthInitiator::build_inner() {
   if (built_) return make_error("IKE_AUTH", "the request was already built");
-  if (config_.first_child) {
-    if (config_.child_policy.protocol != ProtocolId::ESP) return make_error("child policy", "protocol is not ESP");
-    if (auto st = validate(config_.child_policy); !st) return st.error();
-    if (config_.tsi.empty() || config_.tsr.empty())
+  if (config_->first_child) {
+    if (config_->child_policy.protocol != ProtocolId::ESP) return make_error("child policy", "protocol is not ESP");
+    if (auto st = validate(config_->child_policy); !st) return st.error();
+    if (config_->tsi.empty() || config_->tsr.empty())
       return make_error("TS", "TSi and TSr need at least one selector");
   }
   std::optional<crypto::Secret> looked_up;
-  if (config_.local_auth.kind == AuthKind::Psk && config_.local_auth.psk.empty() && config_.psk_lookup) {
-    const auto& peer = config_.idr ? config_.idr : config_.remote_auth.id;
-    if (peer) looked_up = config_.psk_lookup(*peer);
+  if (config_->local_auth.kind == AuthKind::Psk && config_->local_auth.psk.empty() && config_->psk_lookup) {
+    const auto& peer = config_->idr ? config_->idr : config_->remote_auth.id;
+    if (peer) looked_up = config_->psk_lookup(*peer);
   }
-  auto proof = prove(*sa_, true, config_.local_auth, config_.idi, looked_up);
+  auto proof = prove(*sa_, true, config_->local_auth, config_->idi, looked_up);
   if (!proof) return proof.error();
 
   std::vector<Payload> inner;
   // IDi, AUTH, SA, TSi, TSr, the five notifies and the optional ones: the
   // common requests need no growth.
   inner.reserve(12 + proof->certs.size());
-  inner.emplace_back(PayloadType::IDi, config_.idi);
+  inner.emplace_back(PayloadType::IDi, config_->idi);
   for (auto& c : proof->certs) inner.push_back(std::move(c));
   // RFC 7296 3.7: one CERTREQ listing the SHA-1 of each anchor's SPKI.
-  if (config_.send_certreq)
-    if (auto req = certreq_for(config_.remote_auth.trusted)) inner.emplace_back(PayloadType::CERTREQ, std::move(*req));
-  if (config_.idr) inner.emplace_back(PayloadType::IDr, *config_.idr);
+  if (config_->send_certreq)
+    if (auto req = certreq_for(config_->remote_auth.trusted)) inner.emplace_back(PayloadType::CERTREQ, std::move(*req));
+  if (config_->idr) inner.emplace_back(PayloadType::IDr, *config_->idr);
   inner.emplace_back(PayloadType::AUTH, std::move(proof->auth));
-  if (config_.first_child) {
+  if (config_->first_child) {
     spi_ = draw_spi(random_, false);
-    offered_ = build_offer(config_.child_policy, spi_);
+    offered_ = build_offer(config_->child_policy, spi_);
     // RFC 7296 2.19: CP(CFG_REQUEST) goes before SAi2.
-    if (config_.cp_request) {
+    if (config_->cp_request) {
       CpPayload cp;
       cp.cfg_type = CfgType::CFG_REQUEST;
-      cp.attributes = *config_.cp_request;
+      cp.attributes = *config_->cp_request;
       inner.emplace_back(PayloadType::CP, std::move(cp));
     }
     inner.emplace_back(PayloadType::SA, offered_);
-    inner.push_back(ts_payload(PayloadType::TSi, config_.tsi));
-    inner.push_back(ts_payload(PayloadType::TSr, config_.tsr));
+    inner.push_back(ts_payload(PayloadType::TSi, config_->tsi));
+    inner.push_back(ts_payload(PayloadType::TSr, config_->tsr));
   }
   // The notifies in the order of a FlexVPN spoke's request.
-  if (config_.initial_contact) inner.push_back(codec::make_notify(NotifyType::INITIAL_CONTACT));
-  if (config_.window_size > 1)
-    inner.push_back(codec::make_notify(NotifyType::SET_WINDOW_SIZE, encode_window_size(config_.window_size)));
-  if (config_.first_child) {
-    if (config_.transport_mode) inner.push_back(codec::make_notify(NotifyType::USE_TRANSPORT_MODE));
-    if (config_.esp_tfc_padding_not_supported)
+  if (config_->initial_contact) inner.push_back(codec::make_notify(NotifyType::INITIAL_CONTACT));
+  if (config_->window_size > 1)
+    inner.push_back(codec::make_notify(NotifyType::SET_WINDOW_SIZE, encode_window_size(config_->window_size)));
+  if (config_->first_child) {
+    if (config_->transport_mode) inner.push_back(codec::make_notify(NotifyType::USE_TRANSPORT_MODE));
+    if (config_->esp_tfc_padding_not_supported)
       inner.push_back(codec::make_notify(NotifyType::ESP_TFC_PADDING_NOT_SUPPORTED));
-    if (config_.non_first_fragments_also) inner.push_back(codec::make_notify(NotifyType::NON_FIRST_FRAGMENTS_ALSO));
+    if (config_->non_first_fragments_also) inner.push_back(codec::make_notify(NotifyType::NON_FIRST_FRAGMENTS_ALSO));
   }
   built_ = true;
   return inner;
@@ -540,7 +555,7 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
     return make_error("IKE_AUTH response", "missing IDr or AUTH", kNotifyInvalidSyntax);
   }
   // RFC 7296 2.21.2: a responder that does not authenticate fails the IKE SA.
-  auto proof = verify_peer(*sa_, false, config_.remote_auth, config_.psk_lookup, config_.local_auth.psk, *idr, *auth,
+  auto proof = verify_peer(*sa_, false, config_->remote_auth, config_->psk_lookup, config_->local_auth.psk, *idr, *auth,
                            inner);
   if (!proof) return proof.error();
   result.peer_id = *idr;
@@ -552,7 +567,7 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
     const auto* cp = cp_p->as<CpPayload>();
     if (cp && cp->cfg_type == CfgType::CFG_REPLY) {
       // RFC 7296 2.19: no CFG_REPLY without a CFG_REQUEST.
-      if (!config_.cp_request || !config_.first_child)
+      if (!config_->cp_request || !config_->first_child)
         return make_error("CP payload", "CFG_REPLY although no CFG_REQUEST was sent", kNotifyInvalidSyntax);
       result.cp_attributes = cp->attributes;
     }
@@ -565,7 +580,7 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
   const auto* sa_p = find_payload(inner, PayloadType::SA);
   const auto* tsi_p = find_payload(inner, PayloadType::TSi);
   const auto* tsr_p = find_payload(inner, PayloadType::TSr);
-  if (!config_.first_child) {
+  if (!config_->first_child) {
     if (sa_p || tsi_p || tsr_p)
       return make_error("IKE_AUTH response", "SA or TS for a Child SA that was not requested");
     return result;
@@ -583,7 +598,7 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
       return std::any_of(offered.begin(), offered.end(), [&](const TrafficSelector& o) { return covers(o, g); });
     });
   };
-  if (!within(tsi->selectors, config_.tsi) || !within(tsr->selectors, config_.tsr))
+  if (!within(tsi->selectors, config_->tsi) || !within(tsr->selectors, config_->tsr))
     return make_error("TS payload", "the responder's selectors are not within the offer");
   auto keys = child_keys(*sa_, *sel);
   if (!keys) return keys.error();
@@ -595,7 +610,7 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
   child.tsr = tsr->selectors;
   child.keys = std::move(keys).value();
   // RFC 7296 1.3.1: transport mode only when both asked for it.
-  child.transport_mode = config_.transport_mode && notifies->transport_mode;
+  child.transport_mode = config_->transport_mode && notifies->transport_mode;
   result.transport_mode = child.transport_mode;
   result.child = std::move(child);
   return result;
@@ -606,11 +621,19 @@ core::Result<IkeAuthResult> IkeAuthInitiator::process_inner(const std::vector<Pa
 IkeAuthResponder::IkeAuthResponder(IkeSaInitResult sa, IkeAuthResponderConfig config, RandomSource random)
     : owned_(std::make_shared<const IkeSaInitResult>(std::move(sa))),
       sa_(owned_.get()),
-      config_(std::move(config)),
+      owned_config_(std::make_shared<const IkeAuthResponderConfig>(std::move(config))),
+      config_(owned_config_.get()),
       random_(std::move(random)) {}
 
 IkeAuthResponder::IkeAuthResponder(const IkeSaInitResult* sa, IkeAuthResponderConfig config, RandomSource random)
-    : sa_(sa), config_(std::move(config)), random_(std::move(random)) {}
+    : sa_(sa),
+      owned_config_(std::make_shared<const IkeAuthResponderConfig>(std::move(config))),
+      config_(owned_config_.get()),
+      random_(std::move(random)) {}
+
+IkeAuthResponder::IkeAuthResponder(const IkeSaInitResult* sa, const IkeAuthResponderConfig* config,
+                                   RandomSource random, CpHook cp_hook)
+    : sa_(sa), config_(config), cp_hook_(std::move(cp_hook)), random_(std::move(random)) {}
 
 core::Result<IkeAuthResponderStep> IkeAuthResponder::process_request(BytesView request) {
   auto decoded = codec::decode_message(request);
@@ -643,7 +666,7 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   IkeAuthResponderStep step;
   step.result.peer_id = *idi;
   apply(*notifies, step.result);
-  auto proof = verify_peer(*sa_, true, config_.remote_auth, config_.psk_lookup, config_.local_auth.psk, *idi, *auth,
+  auto proof = verify_peer(*sa_, true, config_->remote_auth, config_->psk_lookup, config_->local_auth.psk, *idi, *auth,
                            inner);
   if (!proof) {
     if (proof.error().notify != kNotifyAuthenticationFailed) return proof.error();
@@ -667,19 +690,19 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
     return make_error("IKE_AUTH request", "SA, TSi and TSr must come together", kNotifyInvalidSyntax);
 
   std::optional<crypto::Secret> looked_up;
-  if (config_.local_auth.kind == AuthKind::Psk && config_.local_auth.psk.empty() && config_.psk_lookup)
-    looked_up = config_.psk_lookup(*idi);
-  auto own = prove(*sa_, false, config_.local_auth, config_.idr, looked_up);
+  if (config_->local_auth.kind == AuthKind::Psk && config_->local_auth.psk.empty() && config_->psk_lookup)
+    looked_up = config_->psk_lookup(*idi);
+  auto own = prove(*sa_, false, config_->local_auth, config_->idr, looked_up);
   if (!own) return own.error();
   std::vector<Payload> out;
   out.reserve(10 + own->certs.size());  // as build_inner(): no growth in the common case
-  out.emplace_back(PayloadType::IDr, config_.idr);
+  out.emplace_back(PayloadType::IDr, config_->idr);
   for (auto& c : own->certs) out.push_back(std::move(c));
   out.emplace_back(PayloadType::AUTH, std::move(own->auth));
 
   auto window_notify = [&] {
-    if (config_.window_size > 1)
-      out.push_back(codec::make_notify(NotifyType::SET_WINDOW_SIZE, encode_window_size(config_.window_size)));
+    if (config_->window_size > 1)
+      out.push_back(codec::make_notify(NotifyType::SET_WINDOW_SIZE, encode_window_size(config_->window_size)));
   };
   if (!wants_child) {
     window_notify();
@@ -688,14 +711,14 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   }
 
   Bytes spi = draw_spi(random_, false);
-  SelectResult chosen = select(config_.child_policy, *peer_sa, spi);
+  SelectResult chosen = select(config_->child_policy, *peer_sa, spi);
   std::optional<NotifyType> refusal;
   std::vector<TrafficSelector> ntsi, ntsr;
   if (!chosen.ok()) {
     refusal = NotifyType::NO_PROPOSAL_CHOSEN;
   } else {
-    ntsi = narrow(tsi->selectors, config_.tsi);
-    ntsr = narrow(tsr->selectors, config_.tsr);
+    ntsi = narrow(tsi->selectors, config_->tsi);
+    ntsr = narrow(tsr->selectors, config_->tsr);
     if (ntsi.empty() || ntsr.empty()) refusal = NotifyType::TS_UNACCEPTABLE;
   }
   // RFC 7296 2.19: the CP is answered once the Child SA itself is agreed, so
@@ -705,10 +728,10 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
     const auto* cp_p = find_payload(inner, PayloadType::CP);
     const auto* cp = cp_p ? cp_p->as<CpPayload>() : nullptr;
     bool cfg_request = cp && cp->cfg_type == CfgType::CFG_REQUEST;
-    if (!cfg_request && config_.cp_required) {
+    if (!cfg_request && config_->cp_required) {
       refusal = NotifyType::FAILED_CP_REQUIRED;  // RFC 7296 3.10.1
-    } else if (cfg_request && config_.cp_hook) {
-      auto attrs = config_.cp_hook(*idi, *cp);
+    } else if (const CpHook& hook = cp_hook_ ? cp_hook_ : config_->cp_hook; cfg_request && hook) {
+      auto attrs = hook(*idi, *cp);
       if (!attrs) {
         auto why = static_cast<NotifyType>(attrs.error().notify);
         if (why != NotifyType::INTERNAL_ADDRESS_FAILURE && why != NotifyType::FAILED_CP_REQUIRED)
@@ -737,7 +760,7 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   if (reply) {
     // RFC 7296 2.19: with an address handed out, the initiator's selectors
     // are narrowed to that address (as in the RFC's example and strongSwan).
-    if (config_.narrow_tsi_to_assigned_address) {
+    if (config_->narrow_tsi_to_assigned_address) {
       for (const auto& a : reply->attributes) {
         bool v4 = a.type == codec::CfgAttributeType::INTERNAL_IP4_ADDRESS && a.value.size() == 4;
         bool v6 = a.type == codec::CfgAttributeType::INTERNAL_IP6_ADDRESS && a.value.size() == 17;
@@ -754,11 +777,11 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   out.push_back(ts_payload(PayloadType::TSr, ntsr));
   // The notifies in the order of a FlexVPN hub's response.
   window_notify();
-  bool transport = notifies->transport_mode && config_.transport_mode;
+  bool transport = notifies->transport_mode && config_->transport_mode;
   if (transport) out.push_back(codec::make_notify(NotifyType::USE_TRANSPORT_MODE));
-  if (config_.esp_tfc_padding_not_supported)
+  if (config_->esp_tfc_padding_not_supported)
     out.push_back(codec::make_notify(NotifyType::ESP_TFC_PADDING_NOT_SUPPORTED));
-  if (config_.non_first_fragments_also) out.push_back(codec::make_notify(NotifyType::NON_FIRST_FRAGMENTS_ALSO));
+  if (config_->non_first_fragments_also) out.push_back(codec::make_notify(NotifyType::NON_FIRST_FRAGMENTS_ALSO));
 
   ChildSa child;
   child.spi_i = sel.peer_spi;

@@ -210,6 +210,9 @@ class IkeAuthInitiator {
   // The same, borrowing *sa instead of keeping a copy: *sa must stay
   // unchanged and outlive the task (the engine's IKE SA owns both).
   IkeAuthInitiator(const IkeSaInitResult* sa, IkeAuthInitiatorConfig config, RandomSource random);
+  // The same, borrowing *sa and *config: both must stay unchanged and
+  // outlive the task (the engine builds one config for all its IKE SAs).
+  IkeAuthInitiator(const IkeSaInitResult* sa, const IkeAuthInitiatorConfig* config, RandomSource random);
 
   // The request's inner chain, the plaintext that build_request() protects
   // (the engine protects, numbers and fragments it itself). Draws the ESP
@@ -269,7 +272,9 @@ class IkeAuthInitiator {
   // value (on the heap, so moving the task keeps sa_ valid), else borrowed.
   std::shared_ptr<const IkeSaInitResult> owned_;
   const IkeSaInitResult* sa_ = nullptr;
-  IkeAuthInitiatorConfig config_;
+  // The same for the config.
+  std::shared_ptr<const IkeAuthInitiatorConfig> owned_config_;
+  const IkeAuthInitiatorConfig* config_ = nullptr;
   RandomSource random_;
   Bytes spi_;
   codec::SaPayload offered_;
@@ -333,6 +338,12 @@ class IkeAuthResponder {
   IkeAuthResponder(IkeSaInitResult sa, IkeAuthResponderConfig config, RandomSource random);
   // The same, borrowing *sa, which must stay unchanged and outlive the task.
   IkeAuthResponder(const IkeSaInitResult* sa, IkeAuthResponderConfig config, RandomSource random);
+  // The same, borrowing *sa and *config, which must stay unchanged and
+  // outlive the task; `cp_hook`, when set, answers CP requests instead of
+  // config->cp_hook (the engine shares one config between its IKE SAs, and
+  // the address pool's hook names each SA).
+  IkeAuthResponder(const IkeSaInitResult* sa, const IkeAuthResponderConfig* config, RandomSource random,
+                   CpHook cp_hook = {});
 
   // Processes the request's inner chain, already decrypted and checked by
   // codec::verify_inner: step.inner is the response's inner chain and
@@ -369,7 +380,9 @@ class IkeAuthResponder {
  private:
   std::shared_ptr<const IkeSaInitResult> owned_;  // as for IkeAuthInitiator
   const IkeSaInitResult* sa_ = nullptr;
-  IkeAuthResponderConfig config_;
+  std::shared_ptr<const IkeAuthResponderConfig> owned_config_;
+  const IkeAuthResponderConfig* config_ = nullptr;
+  CpHook cp_hook_;  // empty: config_->cp_hook
   RandomSource random_;
 };
 

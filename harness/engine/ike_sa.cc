@@ -38,6 +38,22 @@ std::optional<crypto::Secret> lookup_psk(const EngineConfig& config, const codec
   return std::nullopt;
 }
 
+}  // namespace
+
+IkeSaInitConfig sa_init_config(const EngineConfig& c, const Endpoint& local, const Endpoint& remote) {
+  IkeSaInitConfig s;
+  s.policy = c.ike_policy;
+  s.local = local;
+  s.remote = remote;
+  s.nonce_size = c.nonce_size;
+  s.nat_detection = c.nat_detection;
+  s.fragmentation = c.fragmentation;
+  s.signature_hashes = c.signature_hashes;
+  s.redirect_supported = c.redirect_supported;
+  if (c.send_certreq) s.certreq = certreq_for(c.remote_auth.trusted);
+  return s;
+}
+
 IkeAuthInitiatorConfig auth_initiator_config(const EngineConfig& c) {
   IkeAuthInitiatorConfig a;
   a.idi = c.local_id;
@@ -59,20 +75,22 @@ IkeAuthInitiatorConfig auth_initiator_config(const EngineConfig& c) {
   return a;
 }
 
-}  // namespace
-
-IkeSaInitConfig sa_init_config(const EngineConfig& c, const Endpoint& local, const Endpoint& remote) {
-  IkeSaInitConfig s;
-  s.policy = c.ike_policy;
-  s.local = local;
-  s.remote = remote;
-  s.nonce_size = c.nonce_size;
-  s.nat_detection = c.nat_detection;
-  s.fragmentation = c.fragmentation;
-  s.signature_hashes = c.signature_hashes;
-  s.redirect_supported = c.redirect_supported;
-  if (c.send_certreq) s.certreq = certreq_for(c.remote_auth.trusted);
-  return s;
+IkeAuthResponderConfig auth_responder_config(const EngineConfig& c) {
+  IkeAuthResponderConfig rc;
+  rc.idr = c.local_id;
+  rc.local_auth = c.local_auth;
+  rc.remote_auth = c.remote_auth;
+  rc.psk_lookup = [&c](const codec::IdPayload& id) { return lookup_psk(c, id); };
+  rc.child_policy = c.child_policy;
+  rc.tsi = c.remote_ts;
+  rc.tsr = c.local_ts;
+  rc.cp_required = c.cp_required;
+  rc.narrow_tsi_to_assigned_address = !c.pool || c.pool->narrow_tsi;
+  rc.transport_mode = c.transport_mode;
+  rc.esp_tfc_padding_not_supported = c.esp_tfc_padding_not_supported;
+  rc.non_first_fragments_also = c.non_first_fragments_also;
+  rc.window_size = c.window_size;
+  return rc;
 }
 
 IkeSa::IkeSa(Engine& e, uint64_t serial_, bool original_initiator_, Route route_)
@@ -249,8 +267,9 @@ void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
     route.remote.port = peer_natt_port;
   }
   set_state(IkeSaState::Authenticating, "");
-  // The task borrows `init`, which is set once and lives as long as this SA.
-  auth_task_.emplace(&*init, auth_initiator_config(engine.config_), borrow(engine.env_.random));
+  // The task borrows `init`, which is set once and lives as long as this SA,
+  // and the engine's config, which outlives its SAs.
+  auth_task_.emplace(&*init, &engine.auth_initiator_config_, borrow(engine.env_.random));
   Exchange ex;
   ex.type = ExchangeType::IKE_AUTH;
   ex.what = "IKE_AUTH";
@@ -532,26 +551,12 @@ void IkeSa::send_response(ExchangeType type, uint32_t message_id, const std::vec
 // ----- IKE_AUTH -----
 
 std::vector<Payload> IkeSa::answer_auth(const std::vector<Payload>& inner) {
-  const EngineConfig& c = engine.config_;
-  IkeAuthResponderConfig rc;
-  rc.idr = c.local_id;
-  rc.local_auth = c.local_auth;
-  rc.remote_auth = c.remote_auth;
-  rc.psk_lookup = [&c](const codec::IdPayload& id) { return lookup_psk(c, id); };
-  rc.child_policy = c.child_policy;
-  rc.tsi = c.remote_ts;
-  rc.tsr = c.local_ts;
-  rc.cp_required = c.cp_required;
-  rc.narrow_tsi_to_assigned_address = !c.pool || c.pool->narrow_tsi;
-  rc.transport_mode = c.transport_mode;
-  rc.esp_tfc_padding_not_supported = c.esp_tfc_padding_not_supported;
-  rc.non_first_fragments_also = c.non_first_fragments_also;
-  rc.window_size = c.window_size;
+  CpHook cp_hook;
   if (engine.pool_) {
     uint64_t owner = pool_owner;
-    rc.cp_hook = make_cp_hook(engine.pool_, [owner] { return owner; });
+    cp_hook = make_cp_hook(engine.pool_, [owner] { return owner; });
   }
-  IkeAuthResponder responder(&*init, std::move(rc), borrow(engine.env_.random));
+  IkeAuthResponder responder(&*init, &engine.auth_responder_config_, borrow(engine.env_.random), std::move(cp_hook));
   auto step = responder.process_inner(inner);
   if (!step) {
     uint16_t n = step.error().notify ? step.error().notify : static_cast<uint16_t>(NotifyType::INVALID_SYNTAX);

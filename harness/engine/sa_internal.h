@@ -27,6 +27,10 @@ namespace ikeh::engine {
 
 // The IKE_SA_INIT settings of an endpoint talking to `remote`.
 IkeSaInitConfig sa_init_config(const EngineConfig& config, const Endpoint& local, const Endpoint& remote);
+// The IKE_AUTH task configs for `config`; their PSK lookups keep a reference
+// to it. The responder's has no CP hook (the address pool's names each SA).
+IkeAuthInitiatorConfig auth_initiator_config(const EngineConfig& config);
+IkeAuthResponderConfig auth_responder_config(const EngineConfig& config);
 
 // One exchange this side starts: how to build its request's inner payloads
 // (called when the window lets it go) and what to do with the response's.
