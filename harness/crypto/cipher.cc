@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 
 #include "harness/crypto/mac.h"
 
@@ -65,15 +66,14 @@ constexpr std::array<const char*, 14> kCipherNames = {
     "AES-256-CTR", "AES-128-GCM", "AES-192-GCM", "AES-256-GCM",       "AES-128-CCM",
     "AES-192-CCM", "AES-256-CCM", "DES-EDE3-CBC", "ChaCha20-Poly1305"};
 
-// Each OpenSSL cipher is fetched once (explicit fetch, OpenSSL 3). All of them,
-// DES-EDE3-CBC included, are in the default provider: nothing here needs the
-// legacy provider.
+// Each OpenSSL cipher is fetched once (explicit fetch, OpenSSL 3), on its
+// first use: fetching all of them up front costs more than a handshake that
+// needs one. All of them, DES-EDE3-CBC included, are in the default provider:
+// nothing here needs the legacy provider.
 EVP_CIPHER* fetch_cached(std::size_t index) {
-  static const std::array<EVP_CIPHER*, kCipherNames.size()> table = [] {
-    std::array<EVP_CIPHER*, kCipherNames.size()> t{};
-    for (std::size_t i = 0; i < t.size(); ++i) t[i] = EVP_CIPHER_fetch(nullptr, kCipherNames[i], nullptr);
-    return t;
-  }();
+  static std::array<std::once_flag, kCipherNames.size()> once;
+  static std::array<EVP_CIPHER*, kCipherNames.size()> table{};
+  std::call_once(once[index], [index] { table[index] = EVP_CIPHER_fetch(nullptr, kCipherNames[index], nullptr); });
   return table[index];
 }
 
@@ -245,14 +245,17 @@ core::Result<Bytes> run_open(EVP_CIPHER_CTX* ctx, const EncrInfo& encr, BytesVie
   int n1 = 0;
   int n2 = 0;
   static const uint8_t kEmpty = 0;
-  core::Error mismatch;
-  mismatch.where = "crypto";
-  mismatch.reason = "ICV mismatch";
+  auto mismatch = [] {
+    core::Error e;
+    e.where = "crypto";
+    e.reason = "ICV mismatch";
+    return e;
+  };
   if (!EVP_DecryptUpdate(ctx, out.data(), &n1, ct.empty() ? &kEmpty : ct.data(), static_cast<int>(ct.size()))) {
     // CCM checks its tag inside the last update (RFC 3610 2.5).
     OPENSSL_cleanse(out.data(), out.size());
     ERR_clear_error();
-    if (encr.mode == CipherMode::Ccm) return mismatch;
+    if (encr.mode == CipherMode::Ccm) return mismatch();
     return crypto_error(encr.name + ": decryption failed");
   }
   if (encr.mode != CipherMode::Ccm) {
@@ -263,7 +266,7 @@ core::Result<Bytes> run_open(EVP_CIPHER_CTX* ctx, const EncrInfo& encr, BytesVie
     if (!EVP_DecryptFinal_ex(ctx, out.data() + n1, &n2)) {
       OPENSSL_cleanse(out.data(), out.size());
       ERR_clear_error();
-      return mismatch;
+      return mismatch();
     }
   }
   out.resize(static_cast<std::size_t>(n1 + n2));
@@ -360,14 +363,19 @@ core::Result<Bytes> integ_mac(const IntegInfo& integ, BytesView key, BytesView d
 }
 
 // enc and dec hold the key schedule of each direction (CBC decryption has its
-// own); both are null for NULL and CCM. key is kept for CCM only, which is
-// keyed per call.
+// own), each made on its first use: an SA direction only ever encrypts or
+// only decrypts, so the other schedule would be wasted. Both stay null for
+// NULL and CCM. key (cipher key | salt) keys them, and CCM per call.
 struct KeyedCipher::State {
   EncrInfo encr;
+  EVP_CIPHER* cipher = nullptr;
   Secret salt;
   Secret key;
   CipherCtx enc;
   CipherCtx dec;
+
+  // The keyed context of one direction, made on the first call.
+  core::Result<EVP_CIPHER_CTX*> ctx_for(bool encrypting);
 };
 
 KeyedCipher::KeyedCipher(std::unique_ptr<State> s) : s_(std::move(s)) {}
@@ -385,33 +393,32 @@ core::Result<KeyedCipher> KeyedCipher::create(const EncrInfo& encr, BytesView ke
   if (encr.mode == CipherMode::Null) return KeyedCipher(std::move(st));
   auto cipher = cipher_for(encr);
   if (!cipher) return cipher.error();
-  if (encr.mode == CipherMode::Ccm) {
-    st->key = Secret(key);
-    return KeyedCipher(std::move(st));
-  }
-  // The nonce length is fixed per transform (salt | IV, plus the CTR
-  // counter): set it once, before the key, where it differs from OpenSSL's
-  // default.
-  std::size_t nonce_len = encr.salt_size + encr.iv_size + (encr.mode == CipherMode::Ctr ? 4 : 0);
-  for (int enc : {1, 0}) {
-    CipherCtx ctx(EVP_CIPHER_CTX_new());
-    bool ok = ctx && EVP_CipherInit_ex2(ctx.get(), *cipher, nullptr, nullptr, enc, nullptr);
-    if (ok && encr.aead && nonce_len != static_cast<std::size_t>(EVP_CIPHER_get_iv_length(*cipher))) {
-      OSSL_PARAM p[] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &nonce_len),
-                        OSSL_PARAM_construct_end()};
-      ok = EVP_CIPHER_CTX_set_params(ctx.get(), p);
-    }
-    ok = ok && EVP_CipherInit_ex2(ctx.get(), nullptr, key.data(), nullptr, enc, nullptr);
-    if (!ok) return crypto_error(encr.name + ": cannot initialise the cipher");
-    // SK carries its own padding (RFC 7296 3.14); the setting survives the
-    // per-message IV changes.
-    if (!encr.aead) EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
-    (enc ? st->enc : st->dec) = std::move(ctx);
-  }
+  st->cipher = *cipher;
+  st->key = Secret(key);
   return KeyedCipher(std::move(st));
 }
 
 namespace {
+
+// A context for one direction keyed with SK_e's cipher key. The nonce length
+// is fixed per transform (salt | IV, plus the CTR counter): it is set once,
+// before the key, where it differs from OpenSSL's default.
+core::Result<CipherCtx> keyed_ctx(const EncrInfo& encr, EVP_CIPHER* cipher, BytesView key, bool enc) {
+  std::size_t nonce_len = encr.salt_size + encr.iv_size + (encr.mode == CipherMode::Ctr ? 4 : 0);
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  bool ok = ctx && EVP_CipherInit_ex2(ctx.get(), cipher, nullptr, nullptr, enc ? 1 : 0, nullptr);
+  if (ok && encr.aead && nonce_len != static_cast<std::size_t>(EVP_CIPHER_get_iv_length(cipher))) {
+    OSSL_PARAM p[] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &nonce_len),
+                      OSSL_PARAM_construct_end()};
+    ok = EVP_CIPHER_CTX_set_params(ctx.get(), p);
+  }
+  ok = ok && EVP_CipherInit_ex2(ctx.get(), nullptr, key.data(), nullptr, enc ? 1 : 0, nullptr);
+  if (!ok) return crypto_error(encr.name + ": cannot initialise the cipher");
+  // SK carries its own padding (RFC 7296 3.14); the setting survives the
+  // per-message IV changes.
+  if (!encr.aead) EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
+  return ctx;
+}
 
 // Sets only the nonce on a keyed context: the key schedule stays.
 core::Status set_nonce(EVP_CIPHER_CTX* ctx, const EncrInfo& encr, const Nonce& nonce, bool enc) {
@@ -422,14 +429,26 @@ core::Status set_nonce(EVP_CIPHER_CTX* ctx, const EncrInfo& encr, const Nonce& n
 
 }  // namespace
 
+core::Result<EVP_CIPHER_CTX*> KeyedCipher::State::ctx_for(bool encrypting) {
+  CipherCtx& slot = encrypting ? enc : dec;
+  if (!slot) {
+    auto ctx = keyed_ctx(encr, cipher, key.view(), encrypting);
+    if (!ctx) return ctx.error();
+    slot = std::move(ctx).value();
+  }
+  return slot.get();
+}
+
 core::Result<Bytes> KeyedCipher::encrypt(BytesView iv, BytesView plaintext) const {
   const EncrInfo& encr = s_->encr;
   if (auto s = check_crypt(encr, iv, plaintext); !s) return s.error();
   if (encr.mode == CipherMode::Null) return Bytes(plaintext.begin(), plaintext.end());  // RFC 2410 2
   auto nonce = nonce_for(encr, s_->salt.view(), iv);
   if (!nonce) return nonce.error();
-  if (auto s = set_nonce(s_->enc.get(), encr, *nonce, true); !s) return s.error();
-  return run_crypt(s_->enc.get(), encr, plaintext, true);
+  auto ctx = s_->ctx_for(true);
+  if (!ctx) return ctx.error();
+  if (auto s = set_nonce(*ctx, encr, *nonce, true); !s) return s.error();
+  return run_crypt(*ctx, encr, plaintext, true);
 }
 
 core::Result<Bytes> KeyedCipher::decrypt(BytesView iv, BytesView ciphertext) const {
@@ -438,8 +457,10 @@ core::Result<Bytes> KeyedCipher::decrypt(BytesView iv, BytesView ciphertext) con
   if (encr.mode == CipherMode::Null) return Bytes(ciphertext.begin(), ciphertext.end());
   auto nonce = nonce_for(encr, s_->salt.view(), iv);
   if (!nonce) return nonce.error();
-  if (auto s = set_nonce(s_->dec.get(), encr, *nonce, false); !s) return s.error();
-  return run_crypt(s_->dec.get(), encr, ciphertext, false);
+  auto ctx = s_->ctx_for(false);
+  if (!ctx) return ctx.error();
+  if (auto s = set_nonce(*ctx, encr, *nonce, false); !s) return s.error();
+  return run_crypt(*ctx, encr, ciphertext, false);
 }
 
 core::Result<Bytes> KeyedCipher::seal(BytesView iv, BytesView aad, BytesView plaintext) const {
@@ -449,8 +470,10 @@ core::Result<Bytes> KeyedCipher::seal(BytesView iv, BytesView aad, BytesView pla
   if (auto s = check_iv(encr, iv); !s) return s.error();
   auto nonce = nonce_for(encr, s_->salt.view(), iv);
   if (!nonce) return nonce.error();
-  if (auto s = set_nonce(s_->enc.get(), encr, *nonce, true); !s) return s.error();
-  return run_seal(s_->enc.get(), encr, aad, plaintext);
+  auto ctx = s_->ctx_for(true);
+  if (!ctx) return ctx.error();
+  if (auto s = set_nonce(*ctx, encr, *nonce, true); !s) return s.error();
+  return run_seal(*ctx, encr, aad, plaintext);
 }
 
 core::Result<Bytes> KeyedCipher::open(BytesView iv, BytesView aad, BytesView ciphertext_and_tag) const {
@@ -463,8 +486,10 @@ core::Result<Bytes> KeyedCipher::open(BytesView iv, BytesView aad, BytesView cip
   BytesView tag = ciphertext_and_tag.last(encr.icv_size);
   auto nonce = nonce_for(encr, s_->salt.view(), iv);
   if (!nonce) return nonce.error();
-  if (auto s = set_nonce(s_->dec.get(), encr, *nonce, false); !s) return s.error();
-  return run_open(s_->dec.get(), encr, aad, ct, tag);
+  auto ctx = s_->ctx_for(false);
+  if (!ctx) return ctx.error();
+  if (auto s = set_nonce(*ctx, encr, *nonce, false); !s) return s.error();
+  return run_open(*ctx, encr, aad, ct, tag);
 }
 
 // ctx is the keyed HMAC or CMAC context; AES-XCBC keeps key instead and runs

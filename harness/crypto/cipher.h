@@ -30,13 +30,17 @@ core::Result<Bytes> integ_mac(const IntegInfo& integ, BytesView key, BytesView d
 
 // One SA direction's cipher, keyed once: the OpenSSL context keeps its key
 // schedule and each call only sets the IV / nonce, as an SA uses its SK_e for
-// many messages (and as `openssl speed` measures). Results are byte for byte
-// those of encrypt/decrypt/aead_seal/aead_open with the same key. CCM is
-// re-keyed per call: OpenSSL 3.0 takes its tag length and message length per
-// message before the key, so a keyed CCM context is not reused. The object
-// owns its OpenSSL contexts and a copy of the salt; destruction frees them
-// (OpenSSL clears the key schedule). The contexts are mutated by every call,
-// even through const: one object must not be used by two threads at once.
+// many messages (and as `openssl speed` measures). Each direction's context is
+// keyed on the first encrypt/seal or decrypt/open, as an SA direction uses
+// only one: an OpenSSL failure to set it up ("cannot initialise the cipher")
+// comes from that call. Results are byte for byte those of
+// encrypt/decrypt/aead_seal/aead_open with the same key. CCM is re-keyed per
+// call: OpenSSL 3.0 takes its tag length and message length per message
+// before the key, so a keyed CCM context is not reused. The object owns its
+// OpenSSL contexts and a copy of SK_e; destruction frees them (OpenSSL clears
+// the key schedule, the copy is wiped). The contexts are made and mutated by
+// calls even through const: one object must not be used by two threads at
+// once.
 class KeyedCipher {
  public:
   // key is SK_e (cipher key | salt). Errors: wrong key size, unsupported cipher.

@@ -55,10 +55,11 @@ core::Result<KeySuite> make_suite(EncrId encr, std::optional<uint16_t> key_bits,
 }
 
 core::Result<Secret> skeyseed(PrfId prf_id, BytesView ni, BytesView nr, BytesView g_ir) {
-  auto info = prf_info(prf_id);
+  auto info = find_prf_info(prf_id);
   if (!info) return info.error();
   Bytes key;
-  if (info->fixed_key) {
+  key.reserve(ni.size() + nr.size());
+  if ((*info)->fixed_key) {
     // RFC 7296 2.14: with a fixed-key PRF, SKEYSEED is keyed with the first
     // 64 bits of Ni and the first 64 bits of Nr.
     key.assign(ni.begin(), ni.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(8, ni.size())));

@@ -150,8 +150,9 @@ core::Result<Secret> prf_prf(PrfId id, BytesView key, BytesView label, BytesView
 }
 
 core::Result<Secret> prf_plus(PrfId id, BytesView key, BytesView seed, std::size_t length) {
-  auto info = prf_info(id);
-  if (!info) return info.error();
+  auto found = find_prf_info(id);
+  if (!found) return found.error();
+  const PrfInfo* info = *found;
   std::size_t blocks = (length + info->output_size - 1) / info->output_size;
   // RFC 7296 2.13: the counter is one octet, so at most 255 blocks.
   if (blocks > 255)

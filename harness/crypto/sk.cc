@@ -267,18 +267,18 @@ core::Result<Unprotected> unprotect(const SkContext& ctx, const codec::Message& 
   out.iv.assign(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(encr.iv_size));
   BytesView body = data.subspan(encr.iv_size);  // ciphertext | ICV
 
-  core::Error mismatch = sk_error(where, "ICV mismatch");
+  auto mismatch = [where] { return sk_error(where, "ICV mismatch"); };
   Bytes plain;
   if (encr.aead) {
     auto opened = ctx.cipher().open(out.iv, wire.first(data_off), body);
-    if (!opened) return opened.error().reason == "ICV mismatch" ? mismatch : opened.error();
+    if (!opened) return opened.error().reason == "ICV mismatch" ? mismatch() : opened.error();
     plain = std::move(opened).value();
   } else {
     // RFC 7296 3.14: check the ICV over everything before it, then decrypt.
     std::size_t icv_off = data_off + size - icv;
     auto mac = ctx.mac()->mac(wire.first(icv_off));
     if (!mac) return mac.error();
-    if (CRYPTO_memcmp(mac->data(), wire.data() + icv_off, icv) != 0) return mismatch;
+    if (CRYPTO_memcmp(mac->data(), wire.data() + icv_off, icv) != 0) return mismatch();
     BytesView ct = body.first(body.size() - icv);
     if (ct.size() % encr.block_size != 0)
       return sk_error(where, "ciphertext of " + std::to_string(ct.size()) + " bytes is not a multiple of the " +

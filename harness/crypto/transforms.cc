@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "harness/crypto/transforms.h"
 
+#include <array>
+
 namespace ikeh::crypto {
 namespace {
 
@@ -135,6 +137,21 @@ core::Result<PrfInfo> prf_info(PrfId id) {
   }
   p.name = codec::label(id);
   return p;
+}
+
+core::Result<const PrfInfo*> find_prf_info(PrfId id) {
+  // Indexed by IANA value; every PRF prf_info supports is below 16.
+  static const std::array<std::optional<PrfInfo>, 16> table = [] {
+    std::array<std::optional<PrfInfo>, 16> t{};
+    for (std::size_t i = 0; i < t.size(); ++i)
+      if (auto p = prf_info(static_cast<PrfId>(i))) t[i] = std::move(p).value();
+    return t;
+  }();
+  auto i = static_cast<std::size_t>(id);
+  if (i < table.size() && table[i]) return &*table[i];
+  auto p = prf_info(id);
+  if (!p) return p.error();
+  return transform_error(p->name + " is missing from the PRF table");  // a new PRF id of 16 or more
 }
 
 core::Result<IntegInfo> integ_info(IntegId id) {

@@ -62,6 +62,9 @@ struct IntegInfo {
 // equals their size.
 core::Result<EncrInfo> encr_info(EncrId id, std::optional<uint16_t> key_bits = std::nullopt);
 core::Result<PrfInfo> prf_info(PrfId id);
+// The same info and errors as prf_info, from a table built once, for the
+// per-handshake paths (prf+, SKEYSEED): no name is built or copied per call.
+core::Result<const PrfInfo*> find_prf_info(PrfId id);
 // AUTH_NONE is an error here: AEAD ciphers have no integrity transform.
 core::Result<IntegInfo> integ_info(IntegId id);
 
