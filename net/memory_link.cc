@@ -35,9 +35,10 @@ void MemoryLink::schedule(Direction direction, std::vector<Delivery> deliveries)
     // The callback drops its own id from pending_.
     const core::VirtualClock::TimerId id = clock_.next_id();
     clock_.schedule_after(after, [this, direction, id, d = std::move(d)]() mutable {
-      auto it = std::find(pending_.begin(), pending_.end(), id);
-      *it = pending_.back();
-      pending_.pop_back();
+      if (auto it = std::find(pending_.begin(), pending_.end(), id); it != pending_.end()) {
+        *it = pending_.back();
+        pending_.pop_back();
+      }
       deliver(direction, std::move(d));
     });
     pending_.push_back(id);
