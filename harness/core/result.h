@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -53,18 +54,22 @@ class Result {
   std::variant<T, Error> v_;
 };
 
-// Result without a value.
+// Result without a value. A success holds no Error (decoders return one per
+// field, so success must cost nothing); error() on a success gives an empty
+// Error.
 class Status {
  public:
   Status() = default;
-  Status(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT(implicit)
-  bool ok() const { return !failed_; }
+  Status(Error error) : error_(std::move(error)) {}  // NOLINT(implicit)
+  bool ok() const { return !error_.has_value(); }
   explicit operator bool() const { return ok(); }
-  const Error& error() const { return error_; }
+  const Error& error() const {
+    static const Error kNone;
+    return error_ ? *error_ : kNone;
+  }
 
  private:
-  Error error_;
-  bool failed_ = false;
+  std::optional<Error> error_;
 };
 
 }  // namespace ikeh::core
