@@ -37,6 +37,12 @@ uint64_t FaultInjector::fired(std::size_t rule_index) const {
   return rule_index < fired_.size() ? fired_[rule_index] : 0;
 }
 
+std::size_t FaultInjector::add_rule(FaultRule rule) {
+  rules_.push_back(std::move(rule));
+  fired_.push_back(0);
+  return rules_.size() - 1;
+}
+
 std::size_t FaultInjector::held(Direction direction) const { return held_[index(direction)].size(); }
 
 bool FaultInjector::matches(const FaultRule& rule, Direction direction, uint64_t packet_index,

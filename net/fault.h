@@ -133,6 +133,10 @@ class FaultInjector {
   // How many times rule `rule_index` fired; 0 for an index out of range.
   uint64_t fired(std::size_t rule_index) const;
   const std::vector<FaultRule>& rules() const { return rules_; }
+  // Appends a rule after the existing ones; it sees only datagrams offered
+  // from now on (packet_index still counts from the first datagram).
+  // Returns its index for fired().
+  std::size_t add_rule(FaultRule rule);
   // Every decision so far, in the order taken.
   const std::vector<FaultEvent>& events() const { return events_; }
 
