@@ -71,6 +71,39 @@ Engine::~Engine() {
 
 void Engine::add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
 void Engine::set_cfg_set_hook(CfgSetHook hook) { cfg_set_hook_ = std::move(hook); }
+void Engine::set_outgoing_hooks(OutgoingHooks hooks) { hooks_ = std::move(hooks); }
+
+std::vector<Bytes> Engine::build_unprotected(const OutgoingContext& ctx, Message m) {
+  if (hooks_.plain) hooks_.plain(ctx, m);
+  std::vector<Bytes> out;
+  out.push_back(codec::encode_message(m));
+  if (hooks_.encoded) {
+    PayloadType first = PayloadType::NONE;
+    hooks_.encoded(ctx, out.front(), first);
+  }
+  if (hooks_.wire) hooks_.wire(ctx, out);
+  return out;
+}
+
+std::function<Bytes(Message)> Engine::init_encoder(uint64_t serial) {
+  return [this, serial](Message m) -> Bytes {
+    if (hooks_.empty()) return codec::encode_message(m);
+    OutgoingContext ctx;
+    ctx.ike_sa = serial;
+    ctx.exchange = m.header.exchange_type;
+    ctx.response = m.header.is_response();
+    ctx.message_id = m.header.message_id;
+    auto datagrams = build_unprotected(ctx, std::move(m));
+    Bytes first = datagrams.empty() ? Bytes{} : datagrams.front();
+    init_wire_ = std::move(datagrams);
+    return first;
+  };
+}
+
+std::vector<Bytes> Engine::take_init_wire(const Bytes& message) {
+  if (init_wire_) return std::exchange(init_wire_, std::nullopt).value();
+  return {message};
+}
 
 void Engine::emit(Event e) const {
   if (observers_.empty()) return;
@@ -187,16 +220,12 @@ core::Status Engine::send_cfg_set(uint64_t serial, std::vector<codec::CfgAttribu
 void Engine::receive(core::BytesView wire, const Route& from) {
   auto m = codec::decode_message(wire);
   if (!m) {
-    Event e;
-    e.kind = EventKind::Error;
-    e.detail = "dropped a datagram that does not decode: " + codec::describe(m.error());
-    emit(std::move(e));
+    reject_undecodable(wire, m.error(), from);
     return;
   }
   const auto& h = m->header;
-  // RFC 7296 2.5 allows answering a request of a higher major version with
-  // INVALID_MAJOR_VERSION; this engine only drops it, with an event.
   if (h.major_version() != 2) {
+    // decode_message() refuses other major versions; kept for safety.
     Event e;
     e.kind = EventKind::Error;
     e.detail = "dropped a message of major version " + std::to_string(h.major_version());
@@ -219,6 +248,71 @@ void Engine::receive(core::BytesView wire, const Route& from) {
   sa->on_message(*m, wire, from);
 }
 
+void Engine::reject_undecodable(core::BytesView wire, const core::Error& error, const Route& from) {
+  Event e;
+  e.kind = EventKind::Error;
+  e.detail = "dropped a datagram that does not decode: " + codec::describe(error);
+  auto h = codec::decode_header(wire);
+  if (!h) {
+    emit(std::move(e));
+    return;
+  }
+  e.exchange = h->exchange_type;
+  e.response = h->is_response();
+  e.message_id = h->message_id;
+  e.spi_i = h->spi_i;
+  e.spi_r = h->spi_r;
+  emit(std::move(e));
+  // RFC 7296 2.21: errors are never answered with errors. Only a request to
+  // start an IKE SA is answered here: any other request would need an SA's
+  // keys, and one that does not decode cannot be authenticated (2.21.1).
+  const bool init_request = h->exchange_type == ExchangeType::IKE_SA_INIT && !h->is_response() &&
+                            h->is_initiator() && h->message_id == 0 && h->spi_r == 0 && h->spi_i != 0;
+  if (!init_request) return;
+  if (h->major_version() > 2) {
+    // RFC 7296 2.5: drop it, answer INVALID_MAJOR_VERSION unauthenticated;
+    // the answer's header carries the closest version supported (2.0).
+    answer_unprotected(*h, NotifyType::INVALID_MAJOR_VERSION, {}, from,
+                       "major version " + std::to_string(h->major_version()));
+    return;
+  }
+  if (h->major_version() == 2 && error.notify == notify_number(NotifyType::INVALID_SYNTAX)) {
+    // RFC 7296 2.21.1: a badly formatted IKE_SA_INIT request is answered
+    // with a notify naming the error; no state is created.
+    answer_unprotected(*h, NotifyType::INVALID_SYNTAX, {}, from, "the request does not decode");
+  }
+}
+
+void Engine::answer_unprotected(const codec::Header& request, NotifyType type, Bytes data, const Route& from,
+                                const std::string& why) {
+  if (request.is_response()) return;  // RFC 7296 2.21: never answer a response
+  Message out = codec::make_message(request.exchange_type,
+                                    static_cast<uint8_t>(codec::flags::kResponse |
+                                                         (request.is_initiator() ? 0 : codec::flags::kInitiator)),
+                                    request.message_id, request.spi_i, request.spi_r,
+                                    {codec::make_notify(type, std::move(data))});
+  OutgoingContext ctx;
+  ctx.exchange = request.exchange_type;
+  ctx.response = true;
+  ctx.message_id = request.message_id;
+  auto datagrams = build_unprotected(ctx, std::move(out));
+  if (observed()) {
+    Event s;
+    s.kind = EventKind::MessageSent;
+    s.exchange = request.exchange_type;
+    s.response = true;
+    s.message_id = request.message_id;
+    s.spi_i = request.spi_i;
+    s.spi_r = request.spi_r;
+    if (!datagrams.empty())
+      if (auto d = codec::decode_message(datagrams.front())) s.payloads = d->payloads;
+    s.datagrams = datagrams;
+    s.detail = "answered " + codec::label(type) + " (" + why + ")";
+    emit(std::move(s));
+  }
+  for (const auto& d : datagrams) env_.send(from, d);
+}
+
 void Engine::answer_unknown_spi(const Message& m, const Route& from) {
   Event e;
   e.kind = EventKind::Error;
@@ -230,19 +324,9 @@ void Engine::answer_unknown_spi(const Message& m, const Route& from) {
   e.detail = "message for an unknown IKE SA";
   // RFC 7296 2.21.4: never answer a response; a request may get an
   // unprotected INVALID_IKE_SPI with the SPIs and Message ID copied.
-  if (!m.header.is_response()) {
-    NotifyPayload n;
-    n.type = NotifyType::INVALID_IKE_SPI;
-    Message out = codec::make_message(m.header.exchange_type,
-                                      static_cast<uint8_t>(codec::flags::kResponse |
-                                                           (m.header.is_initiator() ? 0 : codec::flags::kInitiator)),
-                                      m.header.message_id, m.header.spi_i, m.header.spi_r,
-                                      {Payload(PayloadType::N, std::move(n))});
-    Bytes bytes = codec::encode_message(out);
-    env_.send(from, bytes);
-    e.detail += "; answered INVALID_IKE_SPI";
-  }
+  if (!m.header.is_response()) e.detail += "; answered INVALID_IKE_SPI";
   emit(std::move(e));
+  if (!m.header.is_response()) answer_unprotected(m.header, NotifyType::INVALID_IKE_SPI, {}, from, "unknown IKE SA");
 }
 
 void Engine::handle_init_request(const Message& m, core::BytesView wire, const Route& from) {
@@ -260,17 +344,22 @@ void Engine::handle_init_request(const Message& m, core::BytesView wire, const R
   // RFC 7296 2.6: ask for a cookie once half-open SAs reach the threshold.
   cookie.require = config_.cookie_threshold && half_open() >= *config_.cookie_threshold;
   cookie.secret = cookie_secret_;
+  cfg.encode = init_encoder(0);
   IkeSaInitResponder responder(std::move(cfg), std::move(cookie), borrow(env_.random));
+  init_wire_.reset();
   auto step = responder.process_request(wire);
   if (!step) {
+    init_wire_.reset();
     Event e;
     e.kind = EventKind::Error;
     e.exchange = ExchangeType::IKE_SA_INIT;
     e.spi_i = m.header.spi_i;
-    e.detail = "IKE_SA_INIT request dropped: " + codec::describe(step.error());
+    e.detail = "IKE_SA_INIT request rejected: " + codec::describe(step.error());
     emit(std::move(e));
+    reject_init_request(m, step.error(), from);
     return;
   }
+  std::vector<Bytes> datagrams = take_init_wire(step->response);
   if (step->outcome != ResponderOutcome::Established) {
     Event e;
     e.kind = EventKind::Decision;
@@ -291,14 +380,34 @@ void Engine::handle_init_request(const Message& m, core::BytesView wire, const R
     s.response = true;
     s.spi_i = m.header.spi_i;
     if (auto d = codec::decode_message(step->response)) s.payloads = d->payloads;
-    s.datagrams = {step->response};
+    s.datagrams = datagrams;
     emit(std::move(s));
-    env_.send(from, step->response);
+    for (const auto& d : datagrams) env_.send(from, d);
     return;
   }
   IkeSa* sa = new_sa(false, from);
   // The result holds the response bytes too (step->response is a copy).
-  sa->accept_init(m, wire, std::move(*responder.take_result()));
+  sa->accept_init(m, wire, std::move(*responder.take_result()), std::move(datagrams));
+}
+
+void Engine::reject_init_request(const Message& m, const core::Error& error, const Route& from) {
+  // RFC 7296 2.5: an unrecognised payload with the critical bit set rejects
+  // the whole message; the notify data is that payload's one-octet type
+  // (3.10.1).
+  if (error.notify == notify_number(NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD)) {
+    for (const auto& p : m.payloads)
+      if (p.critical && !codec::is_understood(p.type)) {
+        answer_unprotected(m.header, NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD, {static_cast<uint8_t>(p.type)}, from,
+                           "critical payload of type " + std::to_string(static_cast<unsigned>(p.type)));
+        return;
+      }
+    return;
+  }
+  // RFC 7296 2.21.1: a badly formatted or unacceptable IKE_SA_INIT request
+  // is answered with a notify naming the error, without state. Errors that
+  // name no notify (a crypto failure on our side) are only dropped.
+  if (error.notify == 0 || !codec::is_error(static_cast<NotifyType>(error.notify))) return;
+  answer_unprotected(m.header, static_cast<NotifyType>(error.notify), {}, from, error.reason);
 }
 
 void Engine::replace_for_initial_contact(IkeSa& fresh) {

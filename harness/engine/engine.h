@@ -29,6 +29,7 @@
 #include "harness/core/clock.h"
 #include "harness/core/result.h"
 #include "harness/crypto/key_table.h"
+#include "harness/crypto/sk.h"
 #include "harness/engine/config.h"
 #include "harness/engine/events.h"
 #include "harness/engine/ike_auth.h"
@@ -109,6 +110,54 @@ struct IkeSaInfo {
 using CfgSetHook = std::function<std::optional<std::vector<codec::CfgAttribute>>(
     uint64_t ike_sa, const codec::IdPayload& peer_id, const std::vector<codec::CfgAttribute>& set)>;
 
+// Which outgoing message a hook is looking at, as the engine built it
+// (before any hook changed it).
+struct OutgoingContext {
+  // The IKE SA's serial; 0 for IKE_SA_INIT responses and other answers
+  // sent before (or without) an IKE SA of this engine.
+  uint64_t ike_sa = 0;
+  codec::ExchangeType exchange = codec::ExchangeType::IKE_SA_INIT;
+  bool response = false;
+  uint32_t message_id = 0;
+  // Protected with SK/SKF: every message but IKE_SA_INIT and the
+  // unprotected error answers.
+  bool encrypted = false;
+};
+
+// Deviations on purpose (DESIGN rule 6), per outgoing message, at the
+// stages a message is built in. Each hook runs once per message built, in
+// the order below; retransmissions and answers from the response cache
+// resend the bytes built, hooks included, without calling them again. What
+// the engine keeps as sent (the IKE_SA_INIT bytes AUTH signs, RFC 7296 2.15;
+// the MessageSent event; the cached response) is what the hooks left. An
+// empty hook costs nothing.
+struct OutgoingHooks {
+  // The message before encoding. For IKE_SA_INIT (and the unprotected error
+  // answers) the whole message; for encrypted messages m.header is the
+  // header that will be sent and m.payloads the inner chain, wrapped in SK
+  // afterwards. Anything may change: header fields (SPIs, version, flags,
+  // Message ID, exchange type, length and next payload overrides), payloads
+  // added, removed, reordered, their fields and generic header overrides.
+  std::function<void(const OutgoingContext&, codec::Message& m)> plain;
+  // The encoded bytes before protection: for encrypted messages the inner
+  // chain plaintext and the type of its first payload (the SK payload's Next
+  // Payload); for unprotected messages the whole message (first_inner is
+  // NONE and ignored).
+  std::function<void(const OutgoingContext&, Bytes& encoded, codec::PayloadType& first_inner)> encoded;
+  // The SK protection faults (IV, padding, pad length, ICV) of an encrypted
+  // message sent unfragmented; not called for SKF fragments (RFC 7383).
+  std::function<void(const OutgoingContext&, crypto::ProtectFaults& faults)> protect;
+  // The datagrams after protection and fragmentation (IKE messages without
+  // non-ESP marker), just before they are handed to EngineEnv::send. May
+  // change, drop, add or duplicate datagrams. For IKE_SA_INIT the first
+  // datagram left is the message AUTH signs. A request left without any
+  // datagram is not sent nor retransmitted: its exchange waits until the SA
+  // is given up or dropped.
+  std::function<void(const OutgoingContext&, std::vector<Bytes>& datagrams)> wire;
+
+  bool empty() const { return !plain && !encoded && !protect && !wire; }
+};
+
 class Engine {
  public:
   // Errors: validate(config) fails, the environment lacks a clock, random
@@ -121,6 +170,9 @@ class Engine {
   void add_observer(Observer observer);
   // Replaces the CFG_SET policy (default: accept every attribute).
   void set_cfg_set_hook(CfgSetHook hook);
+  // Replaces the outgoing hooks (default: none). Applies to messages built
+  // from now on; bytes already built (in flight, cached) stay as they are.
+  void set_outgoing_hooks(OutgoingHooks hooks);
 
   // ----- Starting exchanges (this side is the exchange initiator) -----
 
@@ -146,8 +198,15 @@ class Engine {
 
   // One IKE message (non-ESP marker already stripped) from `from`. Never
   // fails: what cannot be used is dropped with an Error event, and answered
-  // with INVALID_SPI / INVALID_MESSAGE_ID / INVALID_SYNTAX where RFC 7296
-  // 2.21 says so.
+  // where RFC 7296 says so: INVALID_IKE_SPI / INVALID_MESSAGE_ID (2.21);
+  // for IKE_SA_INIT requests, unprotected and without state,
+  // INVALID_MAJOR_VERSION for a higher major version (2.5),
+  // UNSUPPORTED_CRITICAL_PAYLOAD (data: the payload type) for an
+  // unrecognised critical payload (2.5, 3.10.1), INVALID_SYNTAX or the
+  // task's error notify for a request that does not parse or is refused
+  // (2.21.1); for requests on an IKE SA, protected, INVALID_SYNTAX (2.21.2)
+  // or UNSUPPORTED_CRITICAL_PAYLOAD. Unknown non-critical payloads are
+  // ignored. Responses are never answered.
   void receive(core::BytesView message, const Route& from);
 
   // ----- State -----
@@ -189,7 +248,30 @@ class Engine {
   bool observed() const { return !observers_.empty(); }
   uint64_t draw_spi();
   void handle_init_request(const codec::Message& m, core::BytesView wire, const Route& from);
+  // Answers a request that cannot be processed with an unprotected notify
+  // (RFC 7296 2.21.1), hooks applied; responses are never answered.
+  void answer_unprotected(const codec::Header& request, codec::NotifyType type, Bytes data, const Route& from,
+                          const std::string& why);
+  // Runs the outgoing hooks on an unprotected message and returns its
+  // datagrams.
+  std::vector<Bytes> build_unprotected(const OutgoingContext& ctx, codec::Message m);
+  // The IKE_SA_INIT encoder of an SA (or of the stateless responder, serial
+  // 0): hooks run, the datagrams left in init_wire_ for the caller to send,
+  // the first one returned for the task to keep. With no hook set it only
+  // encodes and leaves init_wire_ alone.
+  std::function<Bytes(codec::Message)> init_encoder(uint64_t serial);
+  // The datagrams the last init_encoder() call produced, or {message} when
+  // no hook ran.
+  std::vector<Bytes> take_init_wire(const Bytes& message);
   void answer_unknown_spi(const codec::Message& m, const Route& from);
+  // A datagram that does not decode: dropped with an event; an IKE_SA_INIT
+  // request among them is answered INVALID_MAJOR_VERSION (RFC 7296 2.5) or
+  // INVALID_SYNTAX (2.21.1).
+  void reject_undecodable(core::BytesView wire, const core::Error& error, const Route& from);
+  // An IKE_SA_INIT request the responder task refused with an error: answered
+  // with the error's notify (UNSUPPORTED_CRITICAL_PAYLOAD with the payload
+  // type as data), unprotected, no state kept.
+  void reject_init_request(const codec::Message& m, const core::Error& error, const Route& from);
   // RFC 7296 2.4: a new IKE SA authenticated with INITIAL_CONTACT replaces
   // every other IKE SA with the same peer identity.
   void replace_for_initial_contact(IkeSa& fresh);
@@ -204,6 +286,8 @@ class Engine {
   EngineEnv env_;
   std::vector<Observer> observers_;
   CfgSetHook cfg_set_hook_;
+  OutgoingHooks hooks_;
+  std::optional<std::vector<Bytes>> init_wire_;
   std::shared_ptr<class AddressPool> pool_;
   Bytes cookie_secret_;
   uint64_t next_serial_ = 1;

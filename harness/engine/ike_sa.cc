@@ -206,21 +206,39 @@ void IkeSa::message_event(EventKind kind, ExchangeType type, bool response, uint
 // ----- IKE_SA_INIT -----
 
 core::Status IkeSa::start_initiator() {
-  init_task_.emplace(sa_init_config(engine.config_, engine.env_.local, route.remote), borrow(engine.env_.random));
+  IkeSaInitConfig cfg = sa_init_config(engine.config_, engine.env_.local, route.remote);
+  cfg.encode = engine.init_encoder(serial);
+  init_task_.emplace(std::move(cfg), borrow(engine.env_.random));
+  engine.init_wire_.reset();
   auto req = init_task_->build_request();
   if (!req) return req.error();
+  std::vector<Bytes> datagrams = engine.take_init_wire(*req);
   spi_i = init_task_->spi_i();
   engine.register_spi(*this, spi_i);
   auto id = window_.begin_request();
   if (!id) return id.error();
-  if (engine.observed()) {
-    if (auto d = codec::decode_message(*req))
-      message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, d->payloads, {*req}, &d->header);
-  }
   if (!rtx_) return make_error("engine", "no retransmitter");
-  std::vector<Bytes> fragments;
-  fragments.push_back(std::move(req).value());
-  return rtx_->send(0, std::move(fragments));
+  send_init_request(std::move(datagrams));
+  return {};
+}
+
+void IkeSa::send_init_request(std::vector<Bytes> datagrams) {
+  if (engine.observed()) {
+    codec::Header header;
+    std::vector<Payload> payloads;
+    if (!datagrams.empty())
+      if (auto d = codec::decode_message(datagrams.front())) {
+        header = d->header;
+        payloads = std::move(d->payloads);
+      }
+    message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, payloads, datagrams,
+                  datagrams.empty() ? nullptr : &header);
+  }
+  // A wire hook that removed every datagram leaves nothing to send or
+  // retransmit: the exchange then waits until the SA is given up or dropped.
+  if (!rtx_ || datagrams.empty()) return;
+  if (auto st = rtx_->send(0, std::move(datagrams)); !st)
+    error_event("IKE_SA_INIT request not sent: " + st.error().to_string());
 }
 
 void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
@@ -236,6 +254,7 @@ void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
   if (engine.observed())
     message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, true, m.header.message_id, m.payloads,
                   {Bytes(wire.begin(), wire.end())}, &m.header);
+  engine.init_wire_.reset();
   auto step = init_task_->process_response(wire);
   if (!step) {
     set_state(IkeSaState::Failed, "IKE_SA_INIT: " + codec::describe(step.error()));
@@ -248,12 +267,7 @@ void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
       set_state(IkeSaState::Failed, id.error().to_string());
       return;
     }
-    if (engine.observed()) {
-      if (auto d = codec::decode_message(step->request))
-        message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, d->payloads, {step->request},
-                      &d->header);
-    }
-    rtx_->send(0, {step->request});
+    send_init_request(engine.take_init_wire(step->request));
     return;
   }
   if (auto st = keys_ready(std::move(*init_task_->take_result())); !st) {
@@ -298,28 +312,35 @@ core::Status IkeSa::keys_ready(IkeSaInitResult result) {
   return {};
 }
 
-void IkeSa::accept_init(const Message& m, core::BytesView wire, IkeSaInitResult result) {
+void IkeSa::accept_init(const Message& m, core::BytesView wire, IkeSaInitResult result,
+                        std::vector<Bytes> datagrams) {
   if (engine.observed())
     message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, false, 0, m.payloads,
                   {Bytes(wire.begin(), wire.end())}, &m.header);
   // keys_ready() keeps `result` in `init` even when it fails, so the exact
   // request and response stay there for retransmissions.
   auto st = keys_ready(std::move(result));
-  const Bytes& response = init->response;
+  init_response_ = std::move(datagrams);
   if (!st) {
     set_state(IkeSaState::Failed, st.error().to_string());
     return;
   }
   engine.register_spi(*this, spi_r);
   window_.on_request(0);
-  window_.store_response(0, {response});
+  window_.store_response(0, init_response_);
   if (engine.observed()) {
-    if (auto d = codec::decode_message(response))
-      message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, true, 0, d->payloads, {response},
-                    &d->header);
+    codec::Header header;
+    std::vector<Payload> payloads;
+    if (!init_response_.empty())
+      if (auto d = codec::decode_message(init_response_.front())) {
+        header = d->header;
+        payloads = std::move(d->payloads);
+      }
+    message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, true, 0, payloads, init_response_,
+                  init_response_.empty() ? nullptr : &header);
   }
   set_state(IkeSaState::Authenticating, "IKE_SA_INIT answered");
-  engine.env_.send(route, response);
+  transmit(init_response_, route);
 }
 
 bool IkeSa::answered_init_request(core::BytesView wire) const {
@@ -332,20 +353,38 @@ void IkeSa::resend_init_response(const Route& to) {
   e.response = true;
   e.detail = "retransmitted IKE_SA_INIT request answered again";
   engine.emit(std::move(e));
-  engine.env_.send(to, init->response);
+  transmit(init_response_, to);
 }
 
 // ----- Protection -----
 
 core::Result<std::vector<Bytes>> IkeSa::seal(ExchangeType type, bool response, uint32_t message_id,
-                                             const std::vector<Payload>& inner) {
+                                             std::vector<Payload>& inner) {
   if (!ctx_out_) return make_error("engine", "no keys to protect the message with");
+  const OutgoingHooks& hooks = engine.hooks_;
+  OutgoingContext hook_ctx;
+  hook_ctx.ike_sa = serial;
+  hook_ctx.exchange = type;
+  hook_ctx.response = response;
+  hook_ctx.message_id = message_id;
+  hook_ctx.encrypted = true;
   uint8_t flags = static_cast<uint8_t>((original_initiator ? codec::flags::kInitiator : 0) |
                                        (response ? codec::flags::kResponse : 0));
-  Message m = codec::make_message(type, flags, message_id, spi_i, spi_r, {Payload(PayloadType::SK, codec::SkPayload{})});
+  Message m = codec::make_message(type, flags, message_id, spi_i, spi_r, {});
+  if (hooks.plain) {
+    // The hook sees the header to send and the inner chain; what it leaves
+    // in the chain is what the MessageSent event reports.
+    m.payloads = std::move(inner);
+    hooks.plain(hook_ctx, m);
+    inner = std::move(m.payloads);
+    m.payloads.clear();
+  }
+  m.payloads.emplace_back(PayloadType::SK, codec::SkPayload{});
   PayloadType first = PayloadType::NONE;
   Bytes chain = codec::encode_payloads(inner, &first);
+  if (hooks.encoded) hooks.encoded(hook_ctx, chain, first);
   const auto& suite = ctx_out_->suite();
+  std::vector<Bytes> out;
   // RFC 7383 2.5: fragment only once both sides announced support, and only
   // messages that would not fit.
   std::size_t estimate = 28 + 4 + suite.encr.iv_size + chain.size() + suite.encr.block_size + 16 + 64;
@@ -353,17 +392,20 @@ core::Result<std::vector<Bytes>> IkeSa::seal(ExchangeType type, bool response, u
     auto frags = crypto::protect_fragments(*ctx_out_, m, first, chain, engine.config_.fragment_size,
                                            engine.env_.random);
     if (!frags) return frags.error();
-    if (frags->size() > 1) return frags;
     // One fragment: a plain SK message is what RFC 7383 2.5.2 expects then.
+    if (frags->size() > 1) out = std::move(frags).value();
   }
-  crypto::ProtectFaults faults;
-  faults.iv = Bytes(suite.encr.iv_size);
-  if (!faults.iv->empty()) engine.env_.random(faults.iv->data(), faults.iv->size());
-  auto wire = crypto::protect(*ctx_out_, std::move(m), first, chain, faults);
-  if (!wire) return wire.error();
-  // Not a braced list: its elements are const and would be copied.
-  std::vector<Bytes> out;
-  out.push_back(std::move(wire).value());
+  if (out.empty()) {
+    crypto::ProtectFaults faults;
+    faults.iv = Bytes(suite.encr.iv_size);
+    if (!faults.iv->empty()) engine.env_.random(faults.iv->data(), faults.iv->size());
+    if (hooks.protect) hooks.protect(hook_ctx, faults);
+    auto wire = crypto::protect(*ctx_out_, std::move(m), first, chain, faults);
+    if (!wire) return wire.error();
+    // Not a braced list: its elements are const and would be copied.
+    out.push_back(std::move(wire).value());
+  }
+  if (hooks.wire) hooks.wire(hook_ctx, out);
   return out;
 }
 
@@ -446,8 +488,18 @@ void IkeSa::on_message(const Message& m, core::BytesView wire, const Route& from
     error_event("message breaks the exchange rules: " + codec::describe(st.error()), &m);
     if (!h.is_response() && window_.on_request(h.message_id) == RequestClass::New) {
       // RFC 7296 2.21.2: an authenticated request with a syntax error is
-      // answered with INVALID_SYNTAX.
-      send_response(h.exchange_type, h.message_id, {codec::make_notify(NotifyType::INVALID_SYNTAX)}, from);
+      // answered with INVALID_SYNTAX. RFC 7296 2.5: one with an unrecognised
+      // critical payload is rejected whole with UNSUPPORTED_CRITICAL_PAYLOAD,
+      // whose data is that payload's one-octet type (3.10.1).
+      Payload answer = codec::make_notify(NotifyType::INVALID_SYNTAX);
+      if (st.error().notify == static_cast<uint16_t>(NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD)) {
+        for (const auto& p : *inner)
+          if (p.critical && !codec::is_understood(p.type)) {
+            answer = codec::make_notify(NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD, {static_cast<uint8_t>(p.type)});
+            break;
+          }
+      }
+      send_response(h.exchange_type, h.message_id, {std::move(answer)}, from);
     }
     return;
   }
@@ -528,7 +580,7 @@ void IkeSa::on_request(const Message& m, std::vector<Payload> inner, const Route
       error_event("request of an unknown exchange type dropped", &m);
       return;
   }
-  send_response(m.header.exchange_type, id, out, from);
+  send_response(m.header.exchange_type, id, std::move(out), from);
   if (delete_ike) set_state(IkeSaState::Deleted, "deleted by the peer");
   if (m.header.exchange_type == ExchangeType::IKE_AUTH && state == IkeSaState::Established) {
     // The first exchanges are over: the announced windows apply (2.3).
@@ -537,7 +589,7 @@ void IkeSa::on_request(const Message& m, std::vector<Payload> inner, const Route
   }
 }
 
-void IkeSa::send_response(ExchangeType type, uint32_t message_id, const std::vector<Payload>& inner, const Route& to) {
+void IkeSa::send_response(ExchangeType type, uint32_t message_id, std::vector<Payload> inner, const Route& to) {
   auto frags = seal(type, true, message_id, inner);
   if (!frags) {
     error_event("response not sent: " + frags.error().to_string());
@@ -677,7 +729,11 @@ void IkeSa::pump() {
     }
     message_event(EventKind::MessageSent, ex.type, false, *id, *inner, *frags);
     active_.emplace(*id, std::move(ex));
-    rtx_->send(*id, std::move(frags).value());
+    // A wire hook that removed every datagram leaves nothing to send or
+    // retransmit: the exchange waits until the SA is given up or dropped.
+    if (frags->empty()) continue;
+    if (auto st = rtx_->send(*id, std::move(frags).value()); !st)
+      error_event(std::string("request not sent: ") + st.error().to_string());
   }
 }
 

@@ -41,6 +41,10 @@ Bytes draw(const RandomSource& random, std::size_t n) {
   return b;
 }
 
+Bytes encode(const IkeSaInitConfig& config, Message m) {
+  return config.encode ? config.encode(std::move(m)) : codec::encode_message(m);
+}
+
 // IKE SPIs are non-zero (RFC 7296 3.1: zero marks "not yet known").
 uint64_t draw_spi(const RandomSource& random) {
   for (;;) {
@@ -192,7 +196,7 @@ core::Result<Bytes> IkeSaInitInitiator::encode_request() {
   if (!config_.signature_hashes.empty())
     payloads.push_back(
         codec::make_notify(NotifyType::SIGNATURE_HASH_ALGORITHMS, encode_hash_list(config_.signature_hashes)));
-  request_ = codec::encode_message(codec::make_message(codec::ExchangeType::IKE_SA_INIT, codec::flags::kInitiator, 0,
+  request_ = encode(config_, codec::make_message(codec::ExchangeType::IKE_SA_INIT, codec::flags::kInitiator, 0,
                                                        spi_i_, 0, std::move(payloads)));
   return request_;
 }
@@ -340,7 +344,7 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
   auto refuse = [&](ResponderOutcome outcome, NotifyType type, Bytes data) {
     std::vector<Payload> payloads;
     payloads.push_back(codec::make_notify(type, std::move(data)));
-    return ResponderStep{outcome, codec::encode_message(codec::make_message(
+    return ResponderStep{outcome, encode(config_, codec::make_message(
                                       codec::ExchangeType::IKE_SA_INIT, codec::flags::kResponse, 0, h.spi_i, 0,
                                       std::move(payloads)))};
   };
@@ -416,7 +420,7 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
         codec::make_notify(NotifyType::SIGNATURE_HASH_ALGORITHMS, encode_hash_list(config_.signature_hashes)));
 
   r.request.assign(request.begin(), request.end());
-  r.response = codec::encode_message(codec::make_message(codec::ExchangeType::IKE_SA_INIT, codec::flags::kResponse,
+  r.response = encode(config_, codec::make_message(codec::ExchangeType::IKE_SA_INIT, codec::flags::kResponse,
                                                          0, r.spi_i, r.spi_r, std::move(payloads)));
   ResponderStep step{ResponderOutcome::Established, r.response};
   result_ = std::move(r);

@@ -69,6 +69,11 @@ struct IkeSaInitConfig {
   // the trust anchors, so a peer that sends certificates only on request
   // sends its own in IKE_AUTH.
   std::optional<codec::CertReqPayload> certreq;
+  // Turns each message this task sends into its bytes; codec::encode_message
+  // when empty. The engine's outgoing hooks run here, so the request and
+  // response kept in IkeSaInitResult (and signed by AUTH) are the bytes
+  // sent.
+  std::function<Bytes(codec::Message m)> encode;
 };
 
 // Responder-only settings: the cookie mode of RFC 7296 2.6.

@@ -53,7 +53,9 @@ class IkeSa {
   // Responder: the IKE_SA_INIT request `m` (bytes `wire`) was answered with
   // result.response and the keys are derived; registers the SA and sends the
   // response.
-  void accept_init(const codec::Message& m, core::BytesView wire, IkeSaInitResult result);
+  // `datagrams` are the response as sent (outgoing hooks applied).
+  void accept_init(const codec::Message& m, core::BytesView wire, IkeSaInitResult result,
+                   std::vector<Bytes> datagrams);
   // Responder: whether `wire` is the IKE_SA_INIT request this SA answered.
   bool answered_init_request(core::BytesView wire) const;
   void resend_init_response(const Route& to);
@@ -102,10 +104,14 @@ class IkeSa {
   std::vector<codec::Payload> answer_auth(const std::vector<codec::Payload>& inner);
   std::vector<codec::Payload> answer_informational(const std::vector<codec::Payload>& inner, bool& delete_ike);
   std::vector<codec::Payload> answer_create_child(const std::vector<codec::Payload>& inner);
-  void send_response(codec::ExchangeType type, uint32_t message_id, const std::vector<codec::Payload>& inner,
+  void send_response(codec::ExchangeType type, uint32_t message_id, std::vector<codec::Payload> inner,
                      const Route& to);
+  // Runs the outgoing hooks (the plain one may change `inner`, which then
+  // holds what was sent), encodes, protects (and fragments) the message.
   core::Result<std::vector<Bytes>> seal(codec::ExchangeType type, bool response, uint32_t message_id,
-                                        const std::vector<codec::Payload>& inner);
+                                        std::vector<codec::Payload>& inner);
+  // Sends (and arms retransmission of) an IKE_SA_INIT request's datagrams.
+  void send_init_request(std::vector<Bytes> datagrams);
   // Takes the keys over into `init` (set once) and creates the SK contexts.
   core::Status keys_ready(IkeSaInitResult result);
   void established(IkeAuthResult result);
@@ -152,6 +158,8 @@ class IkeSa {
 
   std::optional<IkeSaInitInitiator> init_task_;
   std::optional<IkeAuthInitiator> auth_task_;
+  // Responder: the IKE_SA_INIT response's datagrams as sent.
+  std::vector<Bytes> init_response_;
   std::optional<crypto::SkContext> ctx_out_;
   std::optional<crypto::SkContext> ctx_in_;
   ExchangeWindow window_;
