@@ -267,6 +267,20 @@ nlohmann::ordered_json to_json(const DatagramRecord& r, core::Status* status) {
   return nlohmann::ordered_json::parse(line);
 }
 
+nlohmann::ordered_json payloads_to_json(std::span<const codec::Payload> payloads, core::Status* status) {
+  codec::PayloadType first = codec::PayloadType::NONE;
+  core::Bytes chain = codec::encode_payloads(payloads, &first);
+  std::string out;
+  JsonTrace trace(out);
+  codec::Decoder<JsonTrace> io(chain, &trace);
+  std::vector<codec::Payload> decoded;
+  codec::decode_chain(io, first, decoded, nullptr);
+  trace.finish();
+  if (status) *status = io.ok() ? core::Status() : core::Status(io.error());
+  auto doc = nlohmann::ordered_json::parse(out);
+  return std::move(doc["payloads"]);
+}
+
 core::Status write_json_line(std::ostream& out, const DatagramRecord& record) {
   thread_local std::string line;
   line.clear();

@@ -32,7 +32,9 @@
 
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <span>
 
+#include "harness/codec/payload.h"
 #include "harness/core/result.h"
 #include "reports/datagram_record.h"
 
@@ -47,5 +49,15 @@ core::Status write_json_line(std::ostream& out, const DatagramRecord& record);
 // The same object as a document (parsed from what write_json_line writes),
 // for callers that want to inspect it.
 nlohmann::ordered_json to_json(const DatagramRecord& record, core::Status* status = nullptr);
+
+// The payload objects (as in "payloads" above) of a chain held in code, such
+// as a scenario transcript's decrypted chain. The chain is encoded with
+// codec::encode_payloads (overrides emitted as set) and the encoding decoded
+// through the same trace, so the objects show what the wire carried; offsets
+// count from the first byte of the chain. When the encoding does not decode
+// (a deliberately wrong length, say), the array holds what was decoded before
+// the error and *status receives it.
+nlohmann::ordered_json payloads_to_json(std::span<const codec::Payload> payloads,
+                                        core::Status* status = nullptr);
 
 }  // namespace ikeh::reports
