@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "harness/codec/id_payload.h"
 #include "harness/codec/registry.h"
 #include "harness/codec/ts_payload.h"
@@ -61,6 +63,12 @@ struct EndpointConfig {
 // A check of engine::validate() is reported at the key it concerns.
 core::Result<EndpointConfig> parse_endpoint_config(std::string_view json_text, std::string_view source,
                                                    const std::string& base_dir);
+// The same for a configuration inside a larger document (a scenario's
+// "harness" or "peer" object): `node` is that object and `pointer` its JSON
+// pointer there, so errors read "<source>: <pointer>/ike/proposals/0: ...".
+core::Result<EndpointConfig> parse_endpoint_config_at(const nlohmann::json& node, std::string_view source,
+                                                      const std::string& pointer, const std::string& base_dir);
+
 // Reads `path` and parses it with relative paths resolved against the file's
 // directory. An unreadable file is "<path>: cannot read: <why>".
 core::Result<EndpointConfig> load_endpoint_config(const std::string& path);
