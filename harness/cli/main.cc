@@ -2,6 +2,7 @@
 // The `ikeharness` command. main() is the only place exceptions are caught.
 #include <CLI/CLI.hpp>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "harness/cli/decode_command.h"
 #include "harness/cli/peer_command.h"
+#include "harness/cli/run_command.h"
 
 namespace {
 
@@ -143,6 +145,31 @@ int run(int argc, char** argv) {
                  "After --count (and --hold): delete those IKE SAs and wait for the answers")
       ->excludes(until);
 
+  ikeh::cli::RunOptions run_opts;
+  auto* runcmd = app.add_subcommand("run", "Run conformance scenarios (the bundled suites by default)");
+  runcmd->footer(
+      "\nRuns JSON scenarios (docs/scenarios.md) against the built-in peer (self mode, virtual time) or the\n"
+      "peer named by --peer, in parallel, and writes results.json, junit.xml, report.html and per scenario\n"
+      "<id>.pcap with a Wireshark key table <id>.keys into --out. Without paths, runs the bundled suites.\n"
+      "Exit codes: 0 every scenario passed (known deviations and skips count as expected), 1 a scenario\n"
+      "failed or could not run, 2 usage or input error (a scenario or profile that does not load).\n");
+  runcmd->add_option("paths", run_opts.paths, "Scenario files or folders");
+  runcmd->add_option("--peer", run_opts.peer,
+                     "self (default), a profile name from scenarios/peers, a profile .json, or ADDR[:PORT]")
+      ->capture_default_str();
+  runcmd->add_option("--filter", run_opts.filters, "Only scenarios whose id matches this glob (repeatable)");
+  runcmd->add_option("--tag", run_opts.tags, "Only scenarios with this tag (repeatable)");
+  runcmd->add_option("--jobs", run_opts.jobs, "Scenarios run at once (default: one per CPU)")
+      ->check(CLI::Range(1u, 1024u));
+  runcmd->add_option("--seed", run_opts.seed, "Seed of SPIs, nonces, DH values and faults")->capture_default_str();
+  runcmd->add_option("--out", run_opts.out, "Output folder for the reports")->capture_default_str();
+
+  ikeh::cli::ListOptions list_opts;
+  auto* listcmd = app.add_subcommand("list", "List scenarios: id, role, reference, title, tags");
+  listcmd->add_option("paths", list_opts.paths, "Scenario files or folders (default: the bundled suites)");
+  listcmd->add_option("--filter", list_opts.filters, "Only scenarios whose id matches this glob (repeatable)");
+  listcmd->add_option("--tag", list_opts.tags, "Only scenarios with this tag (repeatable)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -154,6 +181,11 @@ int run(int argc, char** argv) {
     return ikeh::cli::kExitUsage;
   }
   if (cmd->parsed()) return ikeh::cli::run_decode(decode, std::cout, std::cerr);
+  if (runcmd->parsed()) {
+    run_opts.live = isatty(STDERR_FILENO) == 1;
+    return ikeh::cli::run_scenarios(run_opts, std::cout, std::cerr);
+  }
+  if (listcmd->parsed()) return ikeh::cli::list_scenarios(list_opts, std::cout, std::cerr);
   if (icmd->parsed()) {
     initiate_args.copy(initiate);
     if (peer_natt_opt->count()) initiate.peer_natt_port = peer_natt_port;

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: Apache-2.0
+// A conformance scenario as data (DESIGN rule 7; the JSON language is
+// documented in docs/scenarios.md): what it tests, the role the harness
+// plays, the configuration of both sides, and the steps — exchanges started,
+// messages expected from the peer, assertions on engine state, link faults
+// and waits. scenario_loader.h reads it from JSON; runner.h executes it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "harness/codec/cp_payload.h"
+#include "harness/codec/registry.h"
+#include "harness/core/bytes.h"
+#include "harness/core/clock.h"
+#include "harness/engine/events.h"
+#include "harness/scenario/engine_config.h"
+#include "net/fault.h"
+
+namespace ikeh::scenario {
+
+enum class Role : uint8_t { Initiator, Responder };
+// "initiator", "responder".
+const char* role_name(Role r);
+
+// Which side of the run acts or is looked at.
+enum class Side : uint8_t { Harness, Peer };
+
+// One entry of an expected payload list, as written: "SA", "KE", "Ni",
+// "N(COOKIE)", "N(16390)", "CP(CFG_REPLY)", "V". A notify or CP entry
+// without parentheses matches any notify / CP payload.
+struct PayloadSpec {
+  codec::PayloadType type = codec::PayloadType::NONE;
+  std::optional<uint16_t> notify;      // N(...): the notify message type
+  std::optional<codec::CfgType> cfg;   // CP(...): the configuration type
+  std::string text;                    // as written, for messages
+};
+
+struct NotifyExpect {
+  uint16_t type = 0;
+  std::optional<core::Bytes> data;          // exact notification data
+  std::optional<std::size_t> data_length;   // or only its length
+};
+
+struct CpAttributeExpect {
+  uint16_t type = 0;
+  std::optional<core::Bytes> value;     // exact value (addresses given as text are converted)
+  std::optional<std::size_t> length;    // or only its length (0: an empty attribute)
+};
+
+struct CpExpect {
+  std::optional<codec::CfgType> type;
+  std::vector<CpAttributeExpect> attributes;  // each must be present
+  bool only = false;                          // no attributes besides these
+};
+
+// Transforms the peer chose (SA payload of a response: one proposal).
+struct SaExpect {
+  std::optional<uint16_t> encr;
+  std::optional<uint16_t> key_length;
+  std::optional<uint16_t> prf;
+  std::optional<uint16_t> integ;
+  std::optional<uint16_t> dh;
+};
+
+// A value copied from a matched message into a named variable:
+// "spi_i", "spi_r", "message_id" (header), "nonce" (Nonce data), "ke" (KE
+// data), "cookie" (N(COOKIE) data), "address" (the first CP internal address).
+struct Capture {
+  std::string name;
+  std::string from;
+};
+
+enum class PayloadOrder : uint8_t {
+  Exact,     // exactly these payloads in this order
+  Set,       // exactly these payloads in any order
+  Includes,  // at least these, in any order, others allowed
+};
+
+// Selects messages by header fields; an empty field matches anything.
+struct MessageMatch {
+  std::optional<codec::ExchangeType> exchange;
+  std::optional<bool> response;
+  std::optional<uint32_t> message_id;
+};
+
+// The next message from the peer must match (or, with `nothing`, no message
+// may arrive within `within`).
+struct ExpectStep {
+  bool nothing = false;
+  MessageMatch match;
+  std::optional<std::vector<PayloadSpec>> payloads;
+  PayloadOrder order = PayloadOrder::Exact;
+  std::vector<PayloadSpec> absent;
+  std::vector<NotifyExpect> notifies;
+  std::optional<CpExpect> cp;
+  std::optional<SaExpect> sa;
+  core::Duration within = std::chrono::seconds(30);
+  std::vector<Capture> captures;
+};
+
+// What a side starts.
+enum class StartKind : uint8_t {
+  IkeSa,        // IKE_SA_INIT, then IKE_AUTH (the engine continues on its own)
+  ChildSa,      // CREATE_CHILD_SA for a new Child SA
+  RekeyChild,   // CREATE_CHILD_SA rekeying the first Child SA
+  RekeyIke,     // CREATE_CHILD_SA rekeying the IKE SA
+  DeleteChild,  // INFORMATIONAL with Delete of the first Child SA
+  DeleteIke,    // INFORMATIONAL with Delete of the IKE SA
+  Liveness,     // an empty INFORMATIONAL
+  CfgSet,       // INFORMATIONAL with CP(CFG_SET)
+};
+
+struct StartStep {
+  Side by = Side::Harness;
+  StartKind kind = StartKind::IkeSa;
+  std::vector<codec::CfgAttribute> attributes;  // CfgSet
+};
+
+// Checks on a side's engine. Every field set must hold.
+struct AssertStep {
+  Side side = Side::Harness;
+  std::optional<engine::IkeSaState> ike_sa_state;   // of the newest IKE SA
+  std::optional<std::size_t> ike_sas;               // IKE SAs in `count_state` (default Established)
+  engine::IkeSaState count_state = engine::IkeSaState::Established;
+  std::optional<std::string> identity;              // count only SAs whose peer has this identity
+  std::optional<std::size_t> child_sas;             // installed Child SAs of the newest IKE SA
+  std::optional<std::string> event;                 // an event line containing this text was logged
+  std::optional<std::string> no_event;              // no event line contains this text
+};
+
+struct WaitStep {
+  core::Duration duration{0};
+};
+
+// A link fault from this step on (net::FaultRule; directions are named
+// from the harness: "harness->peer", "peer->harness").
+struct FaultStep {
+  net::FaultRule rule;
+  std::optional<Side> from;  // empty: both directions
+};
+
+using Step = std::variant<StartStep, ExpectStep, AssertStep, WaitStep, FaultStep>;
+
+struct Scenario {
+  std::string id;           // path under scenarios/ without .json
+  std::string source;       // the file it was read from
+  std::string title;
+  std::string reference;
+  std::string requirement;
+  Role role = Role::Initiator;  // the role the harness plays
+  std::optional<std::string> sanity;
+  std::vector<std::string> tags;
+  // Capabilities the peer must have (peer profile names); a peer without one
+  // skips the scenario.
+  std::vector<std::string> requires_capabilities;
+  engine::EngineConfig harness;  // the harness's engine
+  engine::EngineConfig peer;     // what the peer is configured with (self mode: the built-in peer)
+  std::vector<Step> steps;
+  std::vector<std::string> step_pointers;  // "/steps/3", for messages
+};
+
+// One line naming a step for people: "expect IKE_SA_INIT response".
+std::string describe(const Step& step);
+
+}  // namespace ikeh::scenario
