@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+// `ikeharness run` and `ikeharness list` as a user calls them: scenario files
+// written into a scratch "scenarios" folder, the real binary, its exit codes,
+// its stderr lines and the reports it writes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+struct CliRun {
+  int rc = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string test_name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
+// A fresh scratch folder per test: <build>/run_command_scratch/<test>/scenarios.
+fs::path scratch() {
+  fs::path d = fs::path(IKEH_BINARY_DIR) / "run_command_scratch" / test_name();
+  fs::remove_all(d);
+  fs::create_directories(d / "scenarios" / "suite");
+  fs::create_directories(d / "scenarios" / "keys");
+  fs::create_directories(d / "scenarios" / "peers");
+  std::ofstream(d / "scenarios" / "keys" / "a.psk") << "test-key-a\n";
+  std::ofstream(d / "scenarios" / "keys" / "b.psk") << "test-key-b\n";
+  return d;
+}
+
+CliRun run(const std::string& args, const fs::path& dir) {
+  fs::path err = dir / "stderr.txt";
+  std::string cmd = std::string(IKEH_CLI) + " " + args + " 2>'" + err.string() + "'";
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = slurp(err);
+  return r;
+}
+
+// A scenario: the harness initiates with PSK file `harness_key`, the peer
+// answers with `peer_key`, and the IKE_AUTH response must carry `auth_payloads`.
+std::string scenario(const std::string& harness_key, const std::string& peer_key, const std::string& auth_payloads,
+                     const std::string& extra = "") {
+  return R"({
+  "title": "t", "reference": "RFC 7296 1.2", "requirement": "r", "role": "initiator", "tags": ["basic"],)" + extra +
+         R"(
+  "harness": {"local": {"id": "i.test", "auth": "psk", "psk": {"file": "../keys/)" + harness_key + R"("}},
+              "remote": {"id": "r.test", "auth": "psk"}},
+  "peer": {"local": {"id": "r.test", "auth": "psk", "psk": {"file": "../keys/)" + peer_key + R"("}},
+           "remote": {"id": "i.test", "auth": "psk"}},
+  "steps": [
+    {"start": "ike_sa"},
+    {"expect": {"exchange": "IKE_SA_INIT", "response": true, "payloads": ["SA", "KE", "Nr"], "order": "includes"}},
+    {"expect": {"exchange": "IKE_AUTH", "response": true, "payloads": )" +
+         auth_payloads + R"(, "order": "includes"}}
+  ]
+})";
+}
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+const std::string kGood = R"(["IDr", "AUTH", "SA", "TSi", "TSr"])";
+const std::string kAuthFailed = R"x(["N(AUTHENTICATION_FAILED)"])x";
+
+TEST(RunCommand, PassingScenarioExitsZeroAndWritesEveryReport) {
+  fs::path d = scratch();
+  write(d / "scenarios/suite/1.2-ok.json", scenario("a.psk", "a.psk", kGood));
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --out '" + (d / "out").string() + "'", d);
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 passed"), std::string::npos) << r.out;
+  for (const char* f : {"results.json", "junit.xml", "report.html", "suite/1.2-ok.pcap", "suite/1.2-ok.keys"})
+    EXPECT_TRUE(fs::exists(d / "out" / f)) << f;
+  Json j = Json::parse(slurp(d / "out/results.json"));
+  ASSERT_EQ(j["scenarios"].size(), 1u);
+  const Json& s = j["scenarios"][0];
+  EXPECT_EQ(s["id"], "suite/1.2-ok");
+  EXPECT_EQ(s["verdict"], "pass");
+  // IKE_SA_INIT request and response, IKE_AUTH request and response.
+  EXPECT_EQ(s["transcript"].size(), 4u);
+  // The key table never holds the PSK.
+  EXPECT_EQ(slurp(d / "out/suite/1.2-ok.keys").find("test-key-a"), std::string::npos);
+  EXPECT_EQ(slurp(d / "out/results.json").find("test-key-a"), std::string::npos);
+}
+
+TEST(RunCommand, FailingScenarioExitsOneWithExpectedAndGot) {
+  fs::path d = scratch();
+  // The peer has another key: its IKE_AUTH response is AUTHENTICATION_FAILED.
+  write(d / "scenarios/suite/1.2-bad.json", scenario("a.psk", "b.psk", kGood));
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --out '" + (d / "out").string() + "'", d);
+  EXPECT_EQ(r.rc, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAIL  suite/1.2-bad"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("expected: payloads [IDr AUTH SA TSi TSr]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("got:      IKE_AUTH response #1 [N(AUTHENTICATION_FAILED)]"), std::string::npos) << r.out;
+  Json j = Json::parse(slurp(d / "out/results.json"));
+  EXPECT_EQ(j["scenarios"][0]["verdict"], "fail");
+  EXPECT_EQ(j["scenarios"][0]["failed_step"], 2);
+  EXPECT_NE(slurp(d / "out/junit.xml").find("<failure"), std::string::npos);
+}
+
+TEST(RunCommand, TheSameMismatchExpectedPasses) {
+  fs::path d = scratch();
+  write(d / "scenarios/suite/1.2-auth-failed.json", scenario("a.psk", "b.psk", kAuthFailed));
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --out '" + (d / "out").string() + "'", d);
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+}
+
+TEST(RunCommand, InputErrorExitsTwoNamingFileAndPointerAndRunsNothing) {
+  fs::path d = scratch();
+  write(d / "scenarios/suite/1.2-ok.json", scenario("a.psk", "a.psk", kGood));
+  std::string bad = scenario("a.psk", "a.psk", kGood);
+  bad.replace(bad.find("\"order\": \"includes\""), 19, "\"ordr\": \"includes\"");
+  write(d / "scenarios/suite/2.0-typo.json", bad);
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --out '" + (d / "out").string() + "'", d);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, (d / "scenarios/suite/2.0-typo.json").string() +
+                       ": /steps/1/expect/ordr: unknown key (did you mean \"order\"?)\n");
+  EXPECT_FALSE(fs::exists(d / "out")) << "nothing runs when a file does not load";
+}
+
+TEST(RunCommand, ProfileTurnsAListedFailureIntoAKnownDeviationAndSkipsDisabledAndIncapable) {
+  fs::path d = scratch();
+  write(d / "scenarios/suite/1.2-bad.json", scenario("a.psk", "b.psk", kGood));
+  write(d / "scenarios/suite/1.2-off.json", scenario("a.psk", "a.psk", kGood));
+  write(d / "scenarios/suite/1.2-needs.json", scenario("a.psk", "a.psk", kGood, R"( "requires": ["eap"],)"));
+  write(d / "scenarios/peers/lab.json", R"({
+    "kind": "self", "capabilities": ["initiator", "responder"],
+    "deviations": {"suite/1.2-bad": {"verdict": "fail", "reason": "keys differ on purpose"}},
+    "disabled": {"suite/*-off": "not for this lab"}})");
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --peer lab --out '" + (d / "out").string() + "'", d);
+  EXPECT_EQ(r.rc, 0) << r.out << r.err;
+  Json j = Json::parse(slurp(d / "out/results.json"));
+  std::map<std::string, std::pair<std::string, std::string>> got;
+  for (const auto& s : j["scenarios"]) got[s["id"]] = {s["verdict"], s["reason"]};
+  EXPECT_EQ(got["suite/1.2-bad"], std::make_pair(std::string("known_deviation"), std::string("keys differ on purpose")));
+  EXPECT_EQ(got["suite/1.2-off"].first, "skip");
+  EXPECT_NE(got["suite/1.2-off"].second.find("not for this lab"), std::string::npos);
+  EXPECT_EQ(got["suite/1.2-needs"].first, "skip");
+  EXPECT_NE(got["suite/1.2-needs"].second.find("eap"), std::string::npos);
+}
+
+TEST(RunCommand, ScenarioWhoseSanityFailedIsSkipped) {
+  fs::path d = scratch();
+  write(d / "scenarios/suite/1.2-base.json", scenario("a.psk", "b.psk", kGood));
+  write(d / "scenarios/suite/2.0-next.json",
+        scenario("a.psk", "a.psk", kGood, R"( "sanity": "suite/1.2-base",)"));
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --jobs 2 --out '" + (d / "out").string() + "'", d);
+  EXPECT_EQ(r.rc, 1);
+  Json j = Json::parse(slurp(d / "out/results.json"));
+  ASSERT_EQ(j["scenarios"].size(), 2u);
+  EXPECT_EQ(j["scenarios"][1]["id"], "suite/2.0-next");
+  EXPECT_EQ(j["scenarios"][1]["verdict"], "skip");
+  EXPECT_NE(j["scenarios"][1]["reason"].get<std::string>().find("suite/1.2-base"), std::string::npos);
+}
+
+TEST(RunCommand, SameSeedSameBytesOtherSeedOtherBytes) {
+  fs::path d = scratch();
+  write(d / "scenarios/suite/1.2-ok.json", scenario("a.psk", "a.psk", kGood));
+  auto datagrams = [&](const std::string& seed, const std::string& out) {
+    CliRun r = run("run '" + (d / "scenarios").string() + "' --seed " + seed + " --out '" + (d / out).string() + "'", d);
+    EXPECT_EQ(r.rc, 0) << r.err;
+    Json j = Json::parse(slurp(d / out / "results.json"));
+    std::string all;
+    for (const auto& m : j["scenarios"][0]["transcript"]) all += m["datagrams"].dump();
+    return all;
+  };
+  std::string a = datagrams("7", "a"), b = datagrams("7", "b"), c = datagrams("8", "c");
+  EXPECT_FALSE(a.empty());
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+}
+
+TEST(RunCommand, FilterAndTagSelectAndListPrintsOneLineEach) {
+  fs::path d = scratch();
+  write(d / "scenarios/suite/1.2-ok.json", scenario("a.psk", "a.psk", kGood));
+  write(d / "scenarios/suite/1.3-other.json", scenario("a.psk", "a.psk", kGood));
+  CliRun l = run("list '" + (d / "scenarios").string() + "'", d);
+  EXPECT_EQ(l.rc, 0);
+  EXPECT_EQ(l.out.find("suite/1.2-ok  [initiator]  RFC 7296 1.2  t  (basic)\n"), 0u) << l.out;
+  EXPECT_NE(l.out.find("suite/1.3-other"), std::string::npos);
+  CliRun f = run("list '" + (d / "scenarios").string() + "' --filter 'suite/1.3-*'", d);
+  EXPECT_EQ(f.out.find("suite/1.2-ok"), std::string::npos);
+  EXPECT_NE(f.out.find("suite/1.3-other"), std::string::npos);
+  CliRun t = run("run '" + (d / "scenarios").string() + "' --tag nosuchtag --out '" + (d / "out").string() + "'", d);
+  EXPECT_EQ(t.rc, 2);
+  EXPECT_NE(t.err.find("no scenario selected"), std::string::npos);
+}
+
+TEST(RunCommand, UnknownPeerProfileIsAnInputError) {
+  fs::path d = scratch();
+  write(d / "scenarios/suite/1.2-ok.json", scenario("a.psk", "a.psk", kGood));
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --peer nosuchpeer --out '" + (d / "out").string() + "'", d);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("nosuchpeer"), std::string::npos) << r.err;
+}
+
+}  // namespace
