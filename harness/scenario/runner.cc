@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -17,6 +18,7 @@
 #include "harness/codec/notify_payload.h"
 #include "harness/codec/sa_payload.h"
 #include "harness/crypto/key_table.h"
+#include "harness/crypto/sk.h"
 #include "harness/scenario/self_pair.h"
 #include "reports/pcap_writer.h"
 
@@ -246,11 +248,20 @@ class SelfRun {
     start_ = pair_->clock().now();
     harness_->add_observer([this](const engine::Event& e) { on_event(e, true); });
     peer_->add_observer([this](const engine::Event& e) { on_event(e, false); });
+    install_hooks();
 
     for (std::size_t i = 0; i < s_.steps.size() && r_.verdict == Verdict::Pass; ++i) {
       step_ = i;
       std::visit([this](const auto& st) { exec(st); }, s_.steps[i]);
+      if (!mutation_error_.empty() && r_.verdict == Verdict::Pass) error(mutation_error_);
     }
+    if (r_.verdict == Verdict::Pass)
+      for (const auto& a : armed_)
+        if (a.remaining == a.step->count) {
+          step_ = a.step_index;
+          error("the mutation found no outgoing message " + match_text(a.step->match) + " to change");
+          break;
+        }
     write_files();
   }
 
@@ -269,8 +280,12 @@ class SelfRun {
     m.spi_r = e.spi_r;
     m.datagrams = e.datagrams;
     m.payloads = e.payloads;
-    m.decrypted = e.exchange != codec::ExchangeType::IKE_SA_INIT && !e.payloads.empty() &&
-                  e.payloads.front().type != PayloadType::N;
+    // Encrypted when the outer chain starts with SK or SKF (the header's Next
+    // Payload, octet 16); the event's payloads are then the inner chain.
+    m.decrypted = !e.datagrams.empty() && e.datagrams.front().size() > 16 &&
+                  (e.datagrams.front()[16] == static_cast<uint8_t>(PayloadType::SK) ||
+                   e.datagrams.front()[16] == static_cast<uint8_t>(PayloadType::SKF));
+    if (from_harness) m.mutations = std::exchange(notes_, {});
     r_.transcript.push_back(std::move(m));
     if (!from_harness) peer_messages_.push_back(r_.transcript.size() - 1);
   }
@@ -481,6 +496,140 @@ class SelfRun {
     pair_->link().faults().add_rule(std::move(rule));
   }
 
+  void exec(const MutateStep& m) { armed_.push_back(Armed{&m, step_, m.count}); }
+
+  // The engine calls the hooks for each message it builds, plain first and
+  // wire last; the mutations that claim a message do so at the first hook.
+  void install_hooks() {
+    engine::OutgoingHooks h;
+    h.plain = [this](const engine::OutgoingContext& c, codec::Message& m) {
+      claim(c);
+      for (const Armed* a : current_)
+        if (a->step->stage == MutationStage::Plain)
+          for (const auto& op : a->step->ops) apply_plain(op, m);
+    };
+    h.encoded = [this](const engine::OutgoingContext&, core::Bytes& bytes, codec::PayloadType&) {
+      for (const Armed* a : current_)
+        if (a->step->stage == MutationStage::Encoded)
+          for (const auto& op : a->step->ops) apply_bytes(op, bytes);
+    };
+    h.protect = [this](const engine::OutgoingContext&, crypto::ProtectFaults& f) {
+      for (const Armed* a : current_)
+        if (a->step->stage != MutationStage::Wire)
+          for (const auto& op : a->step->ops) apply_protection(op, f);
+    };
+    h.wire = [this](const engine::OutgoingContext& c, std::vector<core::Bytes>& datagrams) {
+      for (const Armed* a : current_) {
+        for (const auto& op : a->step->ops) {
+          bool protection = op.kind == MutationOp::Kind::CorruptIcv || op.kind == MutationOp::Kind::Padding ||
+                            op.kind == MutationOp::Kind::PadLength;
+          if (protection && !c.encrypted)
+            mutation_error_ = "\"" + op.text + "\" needs an encrypted message; " + codec::label(c.exchange) + " is not";
+          if (a->step->stage == MutationStage::Wire && !datagrams.empty()) apply_bytes(op, datagrams.front());
+          notes_.push_back(std::string(a->step->stage == MutationStage::Plain     ? "plain: "
+                                       : a->step->stage == MutationStage::Encoded ? "encoded: "
+                                                                                  : "wire: ") +
+                           op.text);
+        }
+      }
+      current_.clear();
+    };
+    harness_->set_outgoing_hooks(std::move(h));
+  }
+
+  void claim(const engine::OutgoingContext& c) {
+    current_.clear();
+    for (auto& a : armed_) {
+      const MessageMatch& mm = a.step->match;
+      if (a.remaining == 0) continue;
+      if ((mm.exchange && *mm.exchange != c.exchange) || (mm.response && *mm.response != c.response) ||
+          (mm.message_id && *mm.message_id != c.message_id))
+        continue;
+      --a.remaining;
+      current_.push_back(&a);
+    }
+  }
+
+  void apply_plain(const MutationOp& op, codec::Message& m) {
+    using K = MutationOp::Kind;
+    auto find = [&]() -> std::optional<std::size_t> {
+      for (std::size_t i = 0; i < m.payloads.size(); ++i)
+        if (spec_matches(*op.target, m.payloads[i])) return i;
+      mutation_error_ = "\"" + op.text + "\": the message has no " + op.target->text + " payload";
+      return std::nullopt;
+    };
+    switch (op.kind) {
+      case K::Remove:
+        if (auto i = find()) m.payloads.erase(m.payloads.begin() + static_cast<std::ptrdiff_t>(*i));
+        break;
+      case K::Add: {
+        std::size_t at = std::min(op.at.value_or(m.payloads.size()), m.payloads.size());
+        m.payloads.insert(m.payloads.begin() + static_cast<std::ptrdiff_t>(at), *op.payload);
+        break;
+      }
+      case K::Move:
+        if (auto i = find()) {
+          codec::Payload p = std::move(m.payloads[*i]);
+          m.payloads.erase(m.payloads.begin() + static_cast<std::ptrdiff_t>(*i));
+          std::size_t at = std::min(*op.at, m.payloads.size());
+          m.payloads.insert(m.payloads.begin() + static_cast<std::ptrdiff_t>(at), std::move(p));
+        }
+        break;
+      case K::SetHeader: {
+        auto& h = m.header;
+        if (op.field == "spi_i") h.spi_i = op.number;
+        else if (op.field == "spi_r") h.spi_r = op.number;
+        else if (op.field == "next_payload") h.next_payload = static_cast<uint8_t>(op.number);
+        else if (op.field == "major_version") h.version = static_cast<uint8_t>(op.number << 4 | (h.version & 0x0f));
+        else if (op.field == "minor_version") h.version = static_cast<uint8_t>((h.version & 0xf0) | op.number);
+        else if (op.field == "exchange_type") h.exchange_type = static_cast<codec::ExchangeType>(op.number);
+        else if (op.field == "flags") h.flags = static_cast<uint8_t>(op.number);
+        else if (op.field == "message_id") h.message_id = static_cast<uint32_t>(op.number);
+        else if (op.field == "length") h.length = static_cast<uint32_t>(op.number);
+        break;
+      }
+      case K::SetPayload:
+        if (auto i = find()) {
+          codec::Payload& p = m.payloads[*i];
+          if (op.field == "critical") p.critical = op.number != 0;
+          else if (op.field == "reserved") p.reserved = static_cast<uint8_t>(op.number & 0x7f);
+          else if (op.field == "next_payload") p.next_payload = static_cast<uint8_t>(op.number);
+          else if (op.field == "payload_length") p.length = static_cast<uint16_t>(op.number);
+          else mutation_error_ = "\"" + op.text + "\": unknown payload field \"" + op.field +
+                                 "\" (critical, reserved, next_payload, payload_length)";
+        }
+        break;
+      default: break;
+    }
+  }
+
+  void apply_bytes(const MutationOp& op, core::Bytes& b) {
+    using K = MutationOp::Kind;
+    switch (op.kind) {
+      case K::Xor:
+      case K::SetBytes:
+        if (op.offset + op.data.size() > b.size()) {
+          mutation_error_ = "\"" + op.text + "\": the message has only " + std::to_string(b.size()) + " bytes";
+          return;
+        }
+        for (std::size_t i = 0; i < op.data.size(); ++i)
+          b[op.offset + i] = op.kind == K::Xor ? static_cast<uint8_t>(b[op.offset + i] ^ op.data[i]) : op.data[i];
+        break;
+      case K::Truncate:
+        if (op.length < b.size()) b.resize(op.length);
+        break;
+      case K::Append: b.insert(b.end(), op.data.begin(), op.data.end()); break;
+      default: break;
+    }
+  }
+
+  static void apply_protection(const MutationOp& op, crypto::ProtectFaults& f) {
+    using K = MutationOp::Kind;
+    if (op.kind == K::CorruptIcv) f.corrupt_icv = true;
+    if (op.kind == K::Padding) f.padding = op.data;
+    if (op.kind == K::PadLength) f.pad_length = static_cast<uint8_t>(op.number);
+  }
+
   void write_files() {
     if (o_.out_dir.empty() || !pair_) return;
     namespace fs = std::filesystem;
@@ -515,6 +664,15 @@ class SelfRun {
   std::size_t cursor_ = 0;                  // the next one an expect looks at
   std::vector<std::string> harness_events_, peer_events_;
   std::map<std::string, std::string> variables_;
+  struct Armed {
+    const MutateStep* step;
+    std::size_t step_index;
+    uint32_t remaining;
+  };
+  std::deque<Armed> armed_;  // a deque: current_ points into it while steps add more
+  std::vector<Armed*> current_;
+  std::vector<std::string> notes_;
+  std::string mutation_error_;
 };
 
 // FNV-1a of the id, so each scenario's seed is fixed whatever else runs.
@@ -543,6 +701,7 @@ std::string describe(const Step& step) {
     }
     std::string operator()(const WaitStep& w) const { return "wait " + seconds_text(w.duration); }
     std::string operator()(const FaultStep& f) const { return "fault " + std::string(net::name_of(f.rule.action)); }
+    std::string operator()(const MutateStep& m) const { return "mutate " + match_text(m.match); }
   };
   return std::visit(V{}, step);
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness/codec/cp_payload.h"
+#include "harness/codec/payload.h"
 #include "harness/codec/registry.h"
 #include "harness/core/bytes.h"
 #include "harness/core/clock.h"
@@ -143,7 +144,53 @@ struct FaultStep {
   std::optional<Side> from;  // empty: both directions
 };
 
-using Step = std::variant<StartStep, ExpectStep, AssertStep, WaitStep, FaultStep>;
+// Where a mutation acts on an outgoing harness message (DESIGN rule 6):
+// plain, the payload objects before encoding (for encrypted messages the
+// inner chain, protected afterwards as usual); encoded, the bytes before SK
+// protection (the inner plaintext of an encrypted message, the whole message
+// otherwise), protected afterwards; wire, the datagrams after protection,
+// so changes there are not re-protected (an ICV then fails on purpose).
+enum class MutationStage : uint8_t { Plain, Encoded, Wire };
+
+struct MutationOp {
+  enum class Kind : uint8_t {
+    Remove,        // plain: drop the first payload matching `target`
+    Add,           // plain: insert `payload` at `at` (default: the end)
+    Move,          // plain: move the first payload matching `target` to index `at`
+    SetHeader,     // plain: an IKE header field (`field`: spi_i, spi_r, next_payload, major_version,
+                   // minor_version, exchange_type, flags, message_id, length) to `number`
+    SetPayload,    // plain: a field of the first payload matching `target`: its generic header
+                   // (critical, reserved, next_payload, payload_length) or a body field by path
+    Xor,           // encoded/wire: bytes at `offset` ^= `data`
+    SetBytes,      // encoded/wire: overwrite at `offset` with `data`
+    Truncate,      // encoded/wire: keep the first `length` bytes
+    Append,        // encoded/wire: add `data` at the end
+    CorruptIcv,    // protection: flip a bit of the ICV
+    Padding,       // protection: `data` as the SK padding
+    PadLength,     // protection: `number` as the Pad Length octet
+  };
+  Kind kind = Kind::Remove;
+  std::optional<PayloadSpec> target;
+  std::optional<codec::Payload> payload;
+  std::optional<std::size_t> at;
+  std::string field;
+  uint64_t number = 0;
+  std::optional<core::Bytes> bytes_value;  // SetPayload with a bytes field
+  std::size_t offset = 0;
+  std::size_t length = 0;
+  core::Bytes data;
+  std::string text;  // one line for the transcript: "remove KE", "xor 0xff at 17"
+};
+
+// Changes the next `count` outgoing harness messages that match.
+struct MutateStep {
+  MessageMatch match;
+  uint32_t count = 1;
+  MutationStage stage = MutationStage::Plain;
+  std::vector<MutationOp> ops;
+};
+
+using Step = std::variant<StartStep, ExpectStep, AssertStep, WaitStep, FaultStep, MutateStep>;
 
 struct Scenario {
   std::string id;           // path under scenarios/ without .json

@@ -12,6 +12,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/codec/nonce_payload.h"
+#include "harness/codec/notify_payload.h"
+#include "harness/codec/vendor_id_payload.h"
+#include "harness/codec/eap_payload.h"
 #include "harness/scenario/json_walk.h"
 
 namespace ikeh::scenario {
@@ -196,7 +200,7 @@ std::vector<PayloadSpec> read_payload_list(const json& j, const std::string& ptr
 // Steps
 
 const std::initializer_list<std::string_view> kStepKinds = {"start", "expect", "expect_nothing", "assert", "wait",
-                                                            "fault"};
+                                                            "fault", "mutate"};
 
 MessageMatch read_match(const Obj& o) {
   MessageMatch m;
@@ -398,6 +402,170 @@ std::vector<codec::CfgAttribute> read_cfg_attributes(const json& j, const std::s
   return out;
 }
 
+
+// ---------------------------------------------------------------------------
+// Mutations
+
+codec::Payload read_added_payload(const json& j, const std::string& ptr) {
+  Obj o(j, ptr, {"type", "notify", "critical", "data"});
+  const json* t = o.find("type");
+  if (!t) fail(ptr, "a payload to add needs \"type\"");
+  codec::PayloadType type = t->is_number() ? static_cast<codec::PayloadType>(read_uint(*t, o.at("type"), 1, 255))
+                                           : read_payload_spec(*t, o.at("type")).type;
+  Bytes data;
+  if (const json* d = o.find("data")) data = read_bytes(*d, o.at("data"), false);
+  codec::Payload p(type, codec::UnknownPayload{data});
+  if (type == codec::PayloadType::N) {
+    const json* n = o.find("notify");
+    if (!n) fail(ptr, "a notify to add needs \"notify\" (its type)");
+    p = codec::make_notify(read_registry<codec::NotifyType>(*n, o.at("notify"), "notify type"), data);
+  } else if (o.has("notify")) {
+    fail(o.at("notify"), "\"notify\" belongs to a payload of type N");
+  } else if (type == codec::PayloadType::V) {
+    p = codec::Payload(type, codec::VendorIdPayload{data});
+  } else if (type == codec::PayloadType::NONCE) {
+    p = codec::Payload(type, codec::NoncePayload{data});
+  }
+  p.critical = o.get_bool("critical", false);
+  return p;
+}
+
+MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage) {
+  static const std::initializer_list<std::string_view> kOps = {
+      "remove", "add", "move", "set_header", "set", "xor", "write", "truncate", "append", "corrupt_icv", "padding",
+      "pad_length"};
+  if (!j.is_object()) wrong_type(ptr, "a mutation object", j);
+  std::vector<std::string> found;
+  for (auto k : kOps)
+    if (j.contains(std::string(k))) found.emplace_back(k);
+  if (found.size() != 1) {
+    if (found.empty())
+      for (const auto& [key, value] : j.items()) fail(child_pointer(ptr, key), "unknown mutation" + did_you_mean(key, kOps));
+    fail(ptr, "a mutation needs exactly one operation");
+  }
+  const std::string op = found.front();
+  using K = MutationOp::Kind;
+  MutationOp m;
+  auto need_stage = [&](std::initializer_list<MutationStage> ok, const char* names) {
+    if (std::find(ok.begin(), ok.end(), stage) == ok.end())
+      fail(child_pointer(ptr, op), "\"" + op + "\" works at stage " + names);
+  };
+  std::string text;
+  if (op == "remove" || op == "move") {
+    Obj o(j, ptr, {op, op == "move" ? "to" : "comment", "comment"});
+    need_stage({MutationStage::Plain}, "plain");
+    m.kind = op == "remove" ? K::Remove : K::Move;
+    m.target = read_payload_spec(*o.find(op), o.at(op));
+    if (op == "move") {
+      const json* to = o.find("to");
+      if (!to) fail(ptr, "\"move\" needs \"to\" (the new index)");
+      m.at = read_uint(*to, o.at("to"), 0, 255);
+      m.text = "move " + m.target->text + " to " + std::to_string(*m.at);
+    } else {
+      m.text = "remove " + m.target->text;
+    }
+  } else if (op == "add") {
+    Obj o(j, ptr, {"add", "at", "comment"});
+    need_stage({MutationStage::Plain}, "plain");
+    m.kind = K::Add;
+    m.payload = read_added_payload(*o.find("add"), o.at("add"));
+    if (const json* at = o.find("at")) m.at = read_uint(*at, o.at("at"), 0, 255);
+    m.text = "add " + codec::label(m.payload->type) + (m.at ? " at " + std::to_string(*m.at) : std::string(" at the end"));
+  } else if (op == "set_header") {
+    Obj o(j, ptr, {"set_header", "value", "comment"});
+    need_stage({MutationStage::Plain}, "plain");
+    m.kind = K::SetHeader;
+    static const std::initializer_list<std::string_view> kFields = {
+        "spi_i", "spi_r", "next_payload", "major_version", "minor_version", "exchange_type", "flags", "message_id",
+        "length"};
+    m.field = read_string(*o.find("set_header"), o.at("set_header"));
+    if (std::find(kFields.begin(), kFields.end(), m.field) == kFields.end())
+      fail(o.at("set_header"), "unknown header field " + in_quotes(m.field) + did_you_mean(m.field, kFields));
+    const json* v = o.find("value");
+    if (!v) fail(ptr, "\"set_header\" needs \"value\"");
+    uint64_t max = m.field == "spi_i" || m.field == "spi_r" ? std::numeric_limits<uint64_t>::max()
+                   : m.field == "message_id" || m.field == "length" ? 0xffffffffull
+                   : m.field == "major_version" || m.field == "minor_version" ? 15
+                                                                              : 255;
+    m.number = read_uint(*v, o.at("value"), 0, max);
+    m.text = "set header " + m.field + " = " + std::to_string(m.number);
+  } else if (op == "set") {
+    Obj o(j, ptr, {"set", "payload", "value", "comment"});
+    need_stage({MutationStage::Plain}, "plain");
+    m.kind = K::SetPayload;
+    m.field = read_string(*o.find("set"), o.at("set"));
+    const json* t = o.find("payload");
+    if (!t) fail(ptr, "\"set\" needs \"payload\" (which payload)");
+    m.target = read_payload_spec(*t, o.at("payload"));
+    const json* v = o.find("value");
+    if (!v) fail(ptr, "\"set\" needs \"value\"");
+    if (v->is_boolean()) {
+      m.number = v->get<bool>() ? 1 : 0;
+    } else if (v->is_string()) {
+      m.bytes_value = read_bytes(*v, o.at("value"), false);
+    } else {
+      m.number = read_uint(*v, o.at("value"), 0, std::numeric_limits<uint64_t>::max());
+    }
+    m.text = "set " + m.target->text + " " + m.field + " = " + (v->is_string() ? v->get<std::string>() : v->dump());
+  } else if (op == "xor" || op == "write") {
+    Obj o(j, ptr, {op, "offset", "comment"});
+    need_stage({MutationStage::Encoded, MutationStage::Wire}, "encoded or wire");
+    m.kind = op == "xor" ? K::Xor : K::SetBytes;
+    m.data = read_bytes(*o.find(op), o.at(op), false);
+    if (m.data.empty()) fail(o.at(op), "at least one byte");
+    const json* off = o.find("offset");
+    if (!off) fail(ptr, "\"" + op + "\" needs \"offset\"");
+    m.offset = read_uint(*off, o.at("offset"), 0, 65535);
+    m.text = op + " " + o.find(op)->get<std::string>() + " at " + std::to_string(m.offset);
+  } else if (op == "truncate") {
+    Obj o(j, ptr, {op, "comment"});
+    need_stage({MutationStage::Encoded, MutationStage::Wire}, "encoded or wire");
+    m.kind = K::Truncate;
+    m.length = read_uint(*o.find(op), o.at(op), 0, 65535);
+    m.text = "truncate to " + std::to_string(m.length) + " bytes";
+  } else if (op == "append") {
+    Obj o(j, ptr, {op, "comment"});
+    need_stage({MutationStage::Encoded, MutationStage::Wire}, "encoded or wire");
+    m.kind = K::Append;
+    m.data = read_bytes(*o.find(op), o.at(op), false);
+    m.text = "append " + std::to_string(m.data.size()) + " bytes";
+  } else {
+    Obj o(j, ptr, {op, "comment"});
+    need_stage({MutationStage::Plain, MutationStage::Encoded}, "plain or encoded (the SK protection of that message)");
+    if (op == "corrupt_icv") {
+      if (!read_bool(*o.find(op), o.at(op))) fail(o.at(op), "write true, or leave the operation out");
+      m.kind = K::CorruptIcv;
+      m.text = "corrupt the ICV";
+    } else if (op == "padding") {
+      m.kind = K::Padding;
+      m.data = read_bytes(*o.find(op), o.at(op), false);
+      m.text = "padding of " + std::to_string(m.data.size()) + " bytes";
+    } else {
+      m.kind = K::PadLength;
+      m.number = read_uint(*o.find(op), o.at(op), 0, 255);
+      m.text = "pad length " + std::to_string(m.number);
+    }
+  }
+  return m;
+}
+
+MutateStep read_mutate(const json& j, const std::string& ptr) {
+  Obj o(j, ptr, {"exchange", "response", "message_id", "count", "stage", "ops"});
+  MutateStep m;
+  m.match = read_match(o);
+  m.count = o.get_uint<uint32_t>("count", 1, 1, 1000);
+  auto stage = o.get_choice("stage", {"plain", "encoded", "wire"});
+  m.stage = !stage || *stage == "plain" ? MutationStage::Plain
+            : *stage == "encoded"       ? MutationStage::Encoded
+                                        : MutationStage::Wire;
+  const json* ops = o.find("ops");
+  if (!ops) fail(ptr, "a mutation needs \"ops\"");
+  const json& a = read_array(*ops, o.at("ops"), "mutations");
+  if (a.empty()) fail(o.at("ops"), "at least one mutation");
+  for (std::size_t i = 0; i < a.size(); ++i) m.ops.push_back(read_op(a[i], child_pointer(o.at("ops"), i), m.stage));
+  return m;
+}
+
 Step read_step(const json& j, const std::string& ptr) {
   if (!j.is_object()) wrong_type(ptr, "a step object", j);
   std::vector<std::string> kinds;
@@ -436,6 +604,7 @@ Step read_step(const json& j, const std::string& ptr) {
   }
   if (kind == "assert") return read_assert(body, o.at(kind));
   if (kind == "wait") return WaitStep{read_duration(body, o.at(kind))};
+  if (kind == "mutate") return read_mutate(body, o.at(kind));
   return read_fault(body, o.at(kind));
 }
 
