@@ -15,6 +15,25 @@
 namespace ikeh::engine {
 namespace {
 
+// RFC 7296 1.2: IKE_AUTH carries no KE payload, so the first Child SA's
+// proposals hold no key exchange other than NONE and the transform is better
+// left out; a PFS group in the policy applies to later CREATE_CHILD_SA
+// exchanges only. Suites that become equal are offered once. Returns
+// `policy` itself when it has no group, else `scratch` filled.
+const Policy& without_key_exchange(const Policy& policy, Policy& scratch) {
+  if (std::none_of(policy.suites.begin(), policy.suites.end(), [](const Suite& s) { return s.dh != DhGroup::NONE; }))
+    return policy;
+  Policy& out = scratch;
+  out = policy;
+  out.suites.clear();
+  for (Suite s : policy.suites) {
+    s.dh = DhGroup::NONE;
+    if (std::find(out.suites.begin(), out.suites.end(), s) == out.suites.end()) out.suites.push_back(s);
+  }
+  return out;
+}
+
+
 using codec::AuthMethod;
 using codec::AuthPayload;
 using codec::CertEncoding;
@@ -485,7 +504,8 @@ core::Result<std::vector<Payload>> IkeAuthInitiator::build_inner() {
   inner.emplace_back(PayloadType::AUTH, std::move(proof->auth));
   if (config_->first_child) {
     spi_ = draw_spi(random_, false);
-    offered_ = build_offer(config_->child_policy, spi_);
+    Policy scratch;
+    offered_ = build_offer(without_key_exchange(config_->child_policy, scratch), spi_);
     // RFC 7296 2.19: CP(CFG_REQUEST) goes before SAi2.
     if (config_->cp_request) {
       CpPayload cp;
@@ -711,7 +731,8 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   }
 
   Bytes spi = draw_spi(random_, false);
-  SelectResult chosen = select(config_->child_policy, *peer_sa, spi);
+  Policy scratch;
+  SelectResult chosen = select(without_key_exchange(config_->child_policy, scratch), *peer_sa, spi);
   std::optional<NotifyType> refusal;
   std::vector<TrafficSelector> ntsi, ntsr;
   if (!chosen.ok()) {
