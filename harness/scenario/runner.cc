@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "harness/codec/cp_payload.h"
+#include "harness/codec/field_access.h"
 #include "harness/codec/ke_payload.h"
 #include "harness/codec/nonce_payload.h"
 #include "harness/codec/notify_payload.h"
@@ -590,13 +591,11 @@ class SelfRun {
       }
       case K::SetPayload:
         if (auto i = find()) {
-          codec::Payload& p = m.payloads[*i];
-          if (op.field == "critical") p.critical = op.number != 0;
-          else if (op.field == "reserved") p.reserved = static_cast<uint8_t>(op.number & 0x7f);
-          else if (op.field == "next_payload") p.next_payload = static_cast<uint8_t>(op.number);
-          else if (op.field == "payload_length") p.length = static_cast<uint16_t>(op.number);
-          else mutation_error_ = "\"" + op.text + "\": unknown payload field \"" + op.field +
-                                 "\" (critical, reserved, next_payload, payload_length)";
+          codec::FieldValue v = op.bytes_value ? codec::FieldValue(*op.bytes_value)
+                                : op.number_is_flag ? codec::FieldValue(op.number != 0)
+                                                    : codec::FieldValue(op.number);
+          if (auto st = codec::set_field(m.payloads[*i], op.field, v); !st)
+            mutation_error_ = "\"" + op.text + "\": " + st.error().to_string();
         }
         break;
       default: break;

@@ -159,8 +159,8 @@ struct MutationOp {
     Move,          // plain: move the first payload matching `target` to index `at`
     SetHeader,     // plain: an IKE header field (`field`: spi_i, spi_r, next_payload, major_version,
                    // minor_version, exchange_type, flags, message_id, length) to `number`
-    SetPayload,    // plain: a field of the first payload matching `target`: its generic header
-                   // (critical, reserved, next_payload, payload_length) or a body field by path
+    SetPayload,    // plain: a field of the first payload matching `target` by path
+                   // (codec::set_field: generic header or body, e.g. "proposal/0/transform/1/transform_id")
     Xor,           // encoded/wire: bytes at `offset` ^= `data`
     SetBytes,      // encoded/wire: overwrite at `offset` with `data`
     Truncate,      // encoded/wire: keep the first `length` bytes
@@ -175,6 +175,7 @@ struct MutationOp {
   std::optional<std::size_t> at;
   std::string field;
   uint64_t number = 0;
+  bool number_is_flag = false;             // SetPayload: the value was true/false
   std::optional<core::Bytes> bytes_value;  // SetPayload with a bytes field
   std::size_t offset = 0;
   std::size_t length = 0;

@@ -501,6 +501,7 @@ MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage) {
     if (!v) fail(ptr, "\"set\" needs \"value\"");
     if (v->is_boolean()) {
       m.number = v->get<bool>() ? 1 : 0;
+      m.number_is_flag = true;
     } else if (v->is_string()) {
       m.bytes_value = read_bytes(*v, o.at("value"), false);
     } else {
