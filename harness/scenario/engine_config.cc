@@ -517,13 +517,13 @@ void read_psks(const Obj& top, engine::EngineConfig& c, const std::string& remot
       c.psks.push_back(engine::PskEntry{std::nullopt, c.local_auth.psk});
       origins.psks_implicit = true;
     } else if (remote_auth == "psk") {
-      fail("/psks", "missing: \"remote\": {\"auth\": \"psk\"} needs the peer's pre-shared key");
+      fail(top.at("psks"), "missing: \"remote\": {\"auth\": \"psk\"} needs the peer's pre-shared key");
     }
     return;
   }
-  const json& a = read_array(*v, "/psks", "objects {\"id\": ..., \"psk\": ...}");
+  const json& a = read_array(*v, top.at("psks"), "objects {\"id\": ..., \"psk\": ...}");
   for (std::size_t i = 0; i < a.size(); ++i) {
-    Obj e(a[i], child_pointer("/psks", i), {"id", "psk"});
+    Obj e(a[i], child_pointer(top.at("psks"), i), {"id", "psk"});
     engine::PskEntry entry;
     if (const json* id = e.find("id")) entry.id = read_peer_identity(*id, e.at("id"));
     if (!e.has("psk")) fail(e.at("psk"), "missing: {\"env\": ...} or {\"file\": ...}");

@@ -137,8 +137,8 @@ struct WaitStep {
   core::Duration duration{0};
 };
 
-// A link fault from this step on (net::FaultRule; directions are named
-// from the harness: "harness->peer", "peer->harness").
+// A link fault from this step on (net::FaultRule); `from` names the side
+// whose datagrams it hits ("from": "harness" or "peer"), empty for both.
 struct FaultStep {
   net::FaultRule rule;
   std::optional<Side> from;  // empty: both directions

@@ -17,6 +17,7 @@
 #include "harness/codec/vendor_id_payload.h"
 #include "harness/codec/eap_payload.h"
 #include "harness/scenario/json_walk.h"
+#include "harness/scenario/peer_profile.h"
 
 namespace ikeh::scenario {
 namespace {
@@ -50,9 +51,12 @@ core::Duration read_duration(const json& j, const std::string& ptr) {
       unit = s.back() == 's' ? 1 : s.back() == 'm' ? 60 : 3600;
       num = s.substr(0, s.size() - 1);
     }
-    char* end = nullptr;
-    seconds = unit == 0 || num.empty() ? -1 : std::strtod(num.c_str(), &end) * unit;
-    if (unit == 0 || num.empty() || end != num.c_str() + num.size())
+    // Digits with an optional fraction only: no sign, exponent, hex or space.
+    bool plain = !num.empty() && num.front() != '.' && num.back() != '.' &&
+                 std::count(num.begin(), num.end(), '.') <= 1 &&
+                 std::all_of(num.begin(), num.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+    seconds = plain && unit != 0 ? std::strtod(num.c_str(), nullptr) * unit : -1;
+    if (unit == 0 || !plain)
       fail(ptr, in_quotes(s) + " is not a duration (seconds, or a number with ms, s, m or h)");
   } else {
     wrong_type(ptr, "a duration (seconds, or a string such as \"500ms\", \"2s\", \"3m\")", j);
@@ -159,10 +163,11 @@ PayloadSpec read_payload_spec(const json& j, const std::string& ptr) {
     if (name.back() != ')') fail(ptr, in_quotes(p.text) + ": a \"(\" without its \")\"");
     arg = name.substr(open + 1, name.size() - open - 2);
     name = name.substr(0, open);
+    if (arg.empty()) fail(ptr, in_quotes(p.text) + ": empty parentheses (write the type inside, or leave them out)");
   }
   if (name == "Ni" || name == "Nr" || lower(name) == "nonce") {
     p.type = codec::PayloadType::NONCE;
-  } else if (auto n = parse_decimal(name, 255)) {
+  } else if (auto n = parse_decimal(name, 255); n && (name.size() == 1 || name[0] != '0')) {
     p.type = static_cast<codec::PayloadType>(*n);
   } else if (auto t = codec::parse_name<codec::PayloadType>(name)) {
     p.type = *t;
@@ -646,6 +651,11 @@ Scenario read_scenario(const json& root, std::string id, std::string_view source
   if (const json* v = top.find("tags")) s.tags = read_string_list(*v, top.at("tags"));
   if (const json* v = top.find("requires")) {
     s.requires_capabilities = read_string_list(*v, top.at("requires"));
+    for (std::size_t i = 0; i < s.requires_capabilities.size(); ++i) {
+      const std::string& c = s.requires_capabilities[i];
+      if (std::find(kPeerCapabilities.begin(), kPeerCapabilities.end(), c) == kPeerCapabilities.end())
+        fail(child_pointer(top.at("requires"), i), "unknown capability " + in_quotes(c) + did_you_mean(c, kPeerCapabilities));
+    }
   }
   s.harness = read_side_config(top, "harness", source, base_dir);
   s.peer = read_side_config(top, "peer", source, base_dir);
