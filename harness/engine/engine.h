@@ -129,8 +129,9 @@ struct OutgoingContext {
 // the order below; retransmissions and answers from the response cache
 // resend the bytes built, hooks included, without calling them again. What
 // the engine keeps as sent (the IKE_SA_INIT bytes AUTH signs, RFC 7296 2.15;
-// the MessageSent event; the cached response) is what the hooks left. An
-// empty hook costs nothing.
+// the MessageSent event; the cached response) is what the hooks left; a
+// resend is reported by a MessageSent with retransmission set, carrying those
+// same bytes. An empty hook costs nothing.
 struct OutgoingHooks {
   // The message before encoding. For IKE_SA_INIT (and the unprotected error
   // answers) the whole message; for encrypted messages m.header is the

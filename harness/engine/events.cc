@@ -64,6 +64,7 @@ std::string format_event(const Event& e) {
   if (e.kind == EventKind::MessageSent || e.kind == EventKind::MessageReceived) {
     out += std::string(" ") + codec::label(e.exchange) + (e.response ? " response" : " request") + " #" +
            std::to_string(e.message_id);
+    if (e.kind == EventKind::MessageSent && e.retransmission) out += " again";
     if (e.datagrams.size() > 1) out += " (" + std::to_string(e.datagrams.size()) + " fragments)";
     out += " [" + payload_list(e.payloads) + "]";
   }

@@ -55,7 +55,7 @@ const char* state_name(ChildSaState s);
 enum class EventKind : uint8_t {
   IkeSaState,       // an IKE SA changed state (ike_state)
   ChildSaState,     // a Child SA changed state (child_state, child)
-  MessageSent,      // one message left (all its fragments in `datagrams`)
+  MessageSent,      // one message left (all its fragments in `datagrams`), first or again
   MessageReceived,  // one whole message arrived (after reassembly and decryption)
   Retransmit,       // a request was sent again (detail: attempt n)
   Decision,         // anything the engine chose or refused, in words
@@ -83,6 +83,20 @@ struct Event {
   std::vector<codec::Payload> payloads;
   // The datagrams as sent or received (each fragment for SKF).
   std::vector<core::Bytes> datagrams;
+  // MessageSent only: true when the message went out again unchanged, a
+  // retransmitted request (RFC 7296 2.1; every fragment, RFC 7383 2.6.1) or
+  // a cached response re-sent for a retransmitted request (the IKE_SA_INIT
+  // response included, and the answers of Deleted or Failed SAs). The
+  // datagrams are the bytes first built, outgoing-hook mutations included;
+  // exchange, response, message_id, SPIs and payloads are those the first
+  // MessageSent carried (the inner chain of an encrypted message is kept
+  // only while observed, so it is empty when no observer was registered at
+  // its first send). A Retransmit event still precedes a request sent
+  // again and a cached response answered again (none for the answers of
+  // Deleted or Failed SAs); this MessageSent comes right after it. Every
+  // send that hands datagrams to the transport thus yields one MessageSent,
+  // so a transcript built from them holds every datagram that left.
+  bool retransmission = false;
   // One line for people: "IKE SA 1 Connecting -> Authenticating",
   // "chose ENCR_AES_GCM_16 256 / PRF_HMAC_SHA2_256 / ECP_256".
   std::string detail;
@@ -92,7 +106,8 @@ using Observer = std::function<void(const Event&)>;
 
 // One line describing the event, for logs: time in seconds, kind, SA, detail;
 // message events list the payload types ("sent IKE_AUTH request #1 [IDi AUTH
-// SA TSi TSr N(INITIAL_CONTACT)]").
+// SA TSi TSr N(INITIAL_CONTACT)]"; a retransmission reads "sent IKE_AUTH
+// request #1 again [...]").
 std::string format_event(const Event& e);
 
 }  // namespace ikeh::engine

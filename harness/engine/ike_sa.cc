@@ -111,6 +111,11 @@ IkeSa::IkeSa(Engine& e, uint64_t serial_, bool original_initiator_, Route route_
           ev.detail = "request #" + std::to_string(message_id) + " sent again (attempt " + std::to_string(attempt) +
                       ")";
           engine.emit(std::move(ev));
+          // The exchange type when nothing was remembered (no observer at
+          // the first send): the active exchange's, or IKE_SA_INIT's.
+          auto active = active_.find(message_id);
+          resent_event(false, message_id, active != active_.end() ? active->second.type : ExchangeType::IKE_SA_INIT,
+                       fragments);
         }
         transmit(fragments, route);
       },
@@ -136,6 +141,7 @@ void IkeSa::set_state(IkeSaState s, const std::string& why) {
   state = s;
   if (s == IkeSaState::Deleted || s == IkeSaState::Failed) {
     if (rtx_) rtx_->cancel_all();
+    sent_requests_.clear();
     queue_.clear();
     active_.clear();
     cancel_timers();
@@ -203,6 +209,53 @@ void IkeSa::message_event(EventKind kind, ExchangeType type, bool response, uint
   engine.emit(std::move(e));
 }
 
+void IkeSa::remember_sent(bool response, uint32_t message_id, ExchangeType type, const std::vector<Payload>& payloads,
+                          const codec::Header* header) {
+  // Only to describe retransmissions to observers: nothing kept otherwise.
+  if (!engine.observed()) return;
+  SentMessage& sent = (response ? sent_responses_ : sent_requests_)[message_id];
+  sent.type = type;
+  sent.payloads = payloads;
+  if (header) {
+    sent.header = *header;
+  } else {
+    sent.header.reset();
+  }
+  // Responses are kept as long as their bytes are cached (RFC 7296 2.3
+  // decides when those go), not longer.
+  if (response)
+    std::erase_if(sent_responses_, [this](const auto& kv) { return !window_.cache().contains(kv.first); });
+}
+
+void IkeSa::resent_event(bool response, uint32_t message_id, ExchangeType type, const std::vector<Bytes>& datagrams) {
+  // Nothing left when a wire hook removed every datagram: nothing to report.
+  if (!engine.observed() || datagrams.empty()) return;
+  Event e = spi_event(EventKind::MessageSent);
+  e.response = response;
+  e.message_id = message_id;
+  e.exchange = type;
+  e.retransmission = true;
+  const auto& remembered = response ? sent_responses_ : sent_requests_;
+  if (auto it = remembered.find(message_id); it != remembered.end()) {
+    e.exchange = it->second.type;
+    e.payloads = it->second.payloads;
+    if (it->second.header) {
+      e.spi_i = it->second.header->spi_i;
+      e.spi_r = it->second.header->spi_r;
+    }
+  } else if (auto d = codec::decode_message(datagrams.front());
+             d && (d->payloads.empty() || (d->payloads.back().type != PayloadType::SK &&
+                                           d->payloads.back().type != PayloadType::SKF))) {
+    // An unprotected message (the IKE_SA_INIT response): described from its
+    // bytes, as its first MessageSent was.
+    e.spi_i = d->header.spi_i;
+    e.spi_r = d->header.spi_r;
+    e.payloads = std::move(d->payloads);
+  }
+  e.datagrams = datagrams;
+  engine.emit(std::move(e));
+}
+
 // ----- IKE_SA_INIT -----
 
 core::Status IkeSa::start_initiator() {
@@ -233,6 +286,7 @@ void IkeSa::send_init_request(std::vector<Bytes> datagrams) {
       }
     message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, payloads, datagrams,
                   datagrams.empty() ? nullptr : &header);
+    if (!datagrams.empty()) remember_sent(false, 0, ExchangeType::IKE_SA_INIT, payloads, &header);
   }
   // A wire hook that removed every datagram leaves nothing to send or
   // retransmit: the exchange then waits until the SA is given up or dropped.
@@ -251,6 +305,7 @@ void IkeSa::on_init_response(const Message& m, core::BytesView wire) {
     return;
   }
   rtx_->on_response(m.header.message_id);
+  sent_requests_.erase(m.header.message_id);
   if (engine.observed())
     message_event(EventKind::MessageReceived, ExchangeType::IKE_SA_INIT, true, m.header.message_id, m.payloads,
                   {Bytes(wire.begin(), wire.end())}, &m.header);
@@ -353,6 +408,9 @@ void IkeSa::resend_init_response(const Route& to) {
   e.response = true;
   e.detail = "retransmitted IKE_SA_INIT request answered again";
   engine.emit(std::move(e));
+  // Decoded again from the bytes rather than kept: the response is
+  // unprotected, and this path is rare.
+  resent_event(true, 0, ExchangeType::IKE_SA_INIT, init_response_);
   transmit(init_response_, to);
 }
 
@@ -424,7 +482,10 @@ void IkeSa::on_message(const Message& m, core::BytesView wire, const Route& from
   if (state == IkeSaState::Deleted || state == IkeSaState::Failed) {
     // Keep answering retransmissions of the last requests (RFC 7296 2.1).
     if (!h.is_response())
-      if (const auto* cached = window_.cached_response(h.message_id)) transmit(*cached, from);
+      if (const auto* cached = window_.cached_response(h.message_id)) {
+        resent_event(true, h.message_id, h.exchange_type, *cached);
+        transmit(*cached, from);
+      }
     return;
   }
   if (!ctx_in_) {
@@ -450,7 +511,10 @@ void IkeSa::on_message(const Message& m, core::BytesView wire, const Route& from
       if (const auto* cached = window_.cached_response(h.message_id)) {
         // RFC 7383 2.6.1: a retransmitted fragmented request is answered
         // once, on its first fragment.
-        if (skf->fragment_number == 1) transmit(*cached, from);
+        if (skf->fragment_number == 1) {
+          resent_event(true, h.message_id, h.exchange_type, *cached);
+          transmit(*cached, from);
+        }
         return;
       }
     }
@@ -517,6 +581,7 @@ void IkeSa::on_response(const Message& m, const std::vector<Payload>& inner) {
     return;
   }
   rtx_->on_response(id);
+  sent_requests_.erase(id);
   message_event(EventKind::MessageReceived, m.header.exchange_type, true, id, inner, {});
   auto it = active_.find(id);
   if (it == active_.end()) return;
@@ -539,6 +604,7 @@ void IkeSa::on_request(const Message& m, std::vector<Payload> inner, const Route
         e.message_id = id;
         e.detail = "retransmitted request #" + std::to_string(id) + " answered from the cache";
         engine.emit(std::move(e));
+        resent_event(true, id, m.header.exchange_type, *cached);
         transmit(*cached, from);
       }
       return;
@@ -597,6 +663,7 @@ void IkeSa::send_response(ExchangeType type, uint32_t message_id, std::vector<Pa
   }
   window_.store_response(message_id, *frags);
   message_event(EventKind::MessageSent, type, true, message_id, inner, *frags);
+  remember_sent(true, message_id, type, inner);
   transmit(*frags, to);
 }
 
@@ -728,6 +795,7 @@ void IkeSa::pump() {
       continue;
     }
     message_event(EventKind::MessageSent, ex.type, false, *id, *inner, *frags);
+    if (!frags->empty()) remember_sent(false, *id, ex.type, *inner);
     active_.emplace(*id, std::move(ex));
     // A wire hook that removed every datagram leaves nothing to send or
     // retransmit: the exchange waits until the SA is given up or dropped.

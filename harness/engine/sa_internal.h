@@ -131,6 +131,23 @@ class IkeSa {
                      const std::vector<codec::Payload>& payloads, const std::vector<Bytes>& datagrams,
                      const codec::Header* header = nullptr);
   void transmit(const std::vector<Bytes>& fragments, const Route& to);
+  // What the first MessageSent of a message carried, kept (only while
+  // someone observes) so that sending the same bytes again can be reported
+  // alike. `header` is set for unprotected messages (IKE_SA_INIT), whose
+  // events report the SPIs of the header sent.
+  struct SentMessage {
+    codec::ExchangeType type = codec::ExchangeType::INFORMATIONAL;
+    std::vector<codec::Payload> payloads;
+    std::optional<codec::Header> header;
+  };
+  void remember_sent(bool response, uint32_t message_id, codec::ExchangeType type,
+                     const std::vector<codec::Payload>& payloads, const codec::Header* header = nullptr);
+  // The MessageSent{retransmission} of bytes sent once already: a request
+  // retransmitted, or a cached response answered again (RFC 7296 2.1).
+  // `type` names the exchange when nothing was remembered; unprotected
+  // datagrams are then decoded to describe them, as their first send was.
+  void resent_event(bool response, uint32_t message_id, codec::ExchangeType type,
+                    const std::vector<Bytes>& datagrams);
   void arm_lifetimes();
   void arm_child_rekey(uint32_t child);
   void arm_dpd();
@@ -160,6 +177,11 @@ class IkeSa {
   std::optional<IkeAuthInitiator> auth_task_;
   // Responder: the IKE_SA_INIT response's datagrams as sent.
   std::vector<Bytes> init_response_;
+  // Filled only while the engine is observed (Engine::observed()): our
+  // requests still in flight, and the responses still in the window's
+  // response cache (pruned with it), by Message ID.
+  std::map<uint32_t, SentMessage> sent_requests_;
+  std::map<uint32_t, SentMessage> sent_responses_;
   std::optional<crypto::SkContext> ctx_out_;
   std::optional<crypto::SkContext> ctx_in_;
   ExchangeWindow window_;
