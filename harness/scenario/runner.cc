@@ -286,9 +286,13 @@ class SelfRun {
     m.decrypted = !e.datagrams.empty() && e.datagrams.front().size() > 16 &&
                   (e.datagrams.front()[16] == static_cast<uint8_t>(PayloadType::SK) ||
                    e.datagrams.front()[16] == static_cast<uint8_t>(PayloadType::SKF));
-    if (from_harness) m.mutations = std::exchange(notes_, {});
+    if (from_harness && !e.retransmission) m.mutations = std::exchange(notes_, {});
+    if (e.retransmission) m.note = "sent again";
     r_.transcript.push_back(std::move(m));
-    if (!from_harness) peer_messages_.push_back(r_.transcript.size() - 1);
+    if (!from_harness) {
+      peer_messages_.push_back(r_.transcript.size() - 1);
+      peer_resent_.push_back(e.retransmission);
+    }
   }
 
   void error(std::string why) {
@@ -366,16 +370,25 @@ class SelfRun {
   }
 
   void exec(const ExpectStep& ex) {
-    const std::size_t before = peer_messages_.size();
-    const bool arrived = cursor_ < before || pair_->run_until([&] { return peer_messages_.size() > cursor_; }, ex.within);
     if (ex.nothing) {
-      if (arrived) {
-        std::size_t idx = peer_messages_[cursor_];
+      // Silence from now on: messages that came before this step (such as
+      // retransmissions no expect asked for) do not count.
+      const std::size_t start = peer_messages_.size();
+      if (pair_->run_until([&] { return peer_messages_.size() > start; }, ex.within)) {
+        std::size_t idx = peer_messages_[start];
         fail("the peer sent a message", "no message within " + seconds_text(ex.within),
-             message_label(r_.transcript[idx]), idx);
+             message_label(r_.transcript[idx]) + (peer_resent_[start] ? " (sent again)" : ""), idx);
       }
+      cursor_ = peer_messages_.size();
       return;
     }
+    // Skips the peer's messages this expect does not look at (sent again, or
+    // first sends when it wants a retransmission); true when one is left.
+    auto next = [&] {
+      while (cursor_ < peer_messages_.size() && peer_resent_[cursor_] != ex.retransmission) ++cursor_;
+      return cursor_ < peer_messages_.size();
+    };
+    const bool arrived = next() || pair_->run_until(next, ex.within);
     std::string want = match_text(ex.match);
     if (ex.payloads) want += " " + specs_text(*ex.payloads);
     if (!arrived) {
@@ -660,6 +673,7 @@ class SelfRun {
   core::TimePoint start_{};
   std::size_t step_ = 0;
   std::vector<std::size_t> peer_messages_;  // transcript indices of the peer's messages
+  std::vector<bool> peer_resent_;           // per peer message: sent again
   std::size_t cursor_ = 0;                  // the next one an expect looks at
   std::vector<std::string> harness_events_, peer_events_;
   std::map<std::string, std::string> variables_;
@@ -693,7 +707,7 @@ std::string describe(const Step& step) {
     }
     std::string operator()(const ExpectStep& e) const {
       if (e.nothing) return "expect nothing within " + seconds_text(e.within);
-      return "expect " + match_text(e.match);
+      return std::string("expect ") + (e.retransmission ? "a retransmitted " : "") + match_text(e.match);
     }
     std::string operator()(const AssertStep& a) const {
       return std::string("assert on the ") + (a.side == Side::Harness ? "harness" : "peer");

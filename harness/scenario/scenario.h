@@ -92,6 +92,11 @@ struct MessageMatch {
 // may arrive within `within`).
 struct ExpectStep {
   bool nothing = false;
+  // Messages the peer sends again (a retransmitted request, a cached
+  // response) are in the transcript but skipped by an expect, unless it asks
+  // for one: then only a message sent again matches. `nothing` is broken by
+  // any message, sent again or not.
+  bool retransmission = false;
   MessageMatch match;
   std::optional<std::vector<PayloadSpec>> payloads;
   PayloadOrder order = PayloadOrder::Exact;

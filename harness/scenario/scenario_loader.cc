@@ -219,9 +219,10 @@ MessageMatch read_match(const Obj& o) {
 
 ExpectStep read_expect(const json& j, const std::string& ptr) {
   Obj o(j, ptr,
-        {"exchange", "response", "message_id", "payloads", "order", "absent", "notify", "cp", "sa", "within",
-         "capture"});
+        {"exchange", "response", "message_id", "retransmission", "payloads", "order", "absent", "notify", "cp", "sa",
+         "within", "capture"});
   ExpectStep e;
+  e.retransmission = o.get_bool("retransmission", false);
   e.match = read_match(o);
   if (const json* v = o.find("payloads")) e.payloads = read_payload_list(*v, o.at("payloads"));
   if (auto order = o.get_choice("order", {"exact", "set", "includes"})) {
