@@ -10,7 +10,7 @@ FUZZ_RUNS ?= 250000
 demo: setup
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS) --target ikeharness
-	./build/release/harness/cli/ikeharness decode examples/flexvpn-sample.pcap --keys examples/flexvpn-sample.keys
+	./build/release/harness/cli/ikeharness run
 
 test: setup build-dev
 	ctest --preset dev
@@ -39,6 +39,7 @@ fuzz-smoke: build-fuzz
 bench: setup build-release
 	./build/release/bench/codec_bench
 	./bench/compare_codec.sh build/release
+	./build/release/bench/suite_bench
 
 clean:
 	rm -rf build
