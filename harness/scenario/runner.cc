@@ -13,11 +13,13 @@
 #include <thread>
 
 #include "harness/codec/cp_payload.h"
+#include "harness/codec/eap_payload.h"
 #include "harness/codec/field_access.h"
 #include "harness/codec/ke_payload.h"
 #include "harness/codec/nonce_payload.h"
 #include "harness/codec/notify_payload.h"
 #include "harness/codec/sa_payload.h"
+#include "harness/codec/vendor_id_payload.h"
 #include "harness/crypto/key_table.h"
 #include "harness/crypto/sk.h"
 #include "harness/scenario/self_pair.h"
@@ -44,6 +46,45 @@ std::string hex(core::BytesView b) {
     s += d[x & 15];
   }
   return s;
+}
+
+// `n` bytes of `v`, big-endian: how captured header fields are stored.
+Bytes big_endian(uint64_t v, std::size_t n) {
+  Bytes b(n);
+  for (std::size_t i = n; i-- > 0; v >>= 8) b[i] = static_cast<uint8_t>(v);
+  return b;
+}
+
+// The value a capture source names in a message (Capture, Compare); nothing
+// when the message does not carry it.
+std::optional<Bytes> source_value(const TranscriptMessage& m, const std::string& from) {
+  if (from == "spi_i") return big_endian(m.spi_i, 8);
+  if (from == "spi_r") return big_endian(m.spi_r, 8);
+  if (from == "message_id") return big_endian(m.message_id, 4);
+  for (const auto& p : m.payloads) {
+    if (from == "nonce" && p.type == PayloadType::NONCE)
+      if (const auto* n = p.as<codec::NoncePayload>()) return n->data;
+    if (from == "ke")
+      if (const auto* k = p.as<codec::KePayload>()) return k->data;
+    if (from == "cookie")
+      if (const auto* n = p.as<codec::NotifyPayload>(); n && n->type == codec::NotifyType::COOKIE) return n->data;
+    if (from == "address")
+      if (const auto* cp = p.as<codec::CpPayload>())
+        for (const auto& a : cp->attributes)
+          if ((a.type == codec::CfgAttributeType::INTERNAL_IP4_ADDRESS ||
+               a.type == codec::CfgAttributeType::INTERNAL_IP6_ADDRESS) && !a.value.empty())
+            return a.value;
+  }
+  return std::nullopt;
+}
+
+// What a message lacks when a source finds nothing: "no Nonce payload".
+std::string missing_text(const std::string& from) {
+  if (from == "nonce") return "no Nonce payload";
+  if (from == "ke") return "no KE payload";
+  if (from == "cookie") return "no N(COOKIE)";
+  if (from == "address") return "no internal address in a CP payload";
+  return "no " + from;
 }
 
 std::string seconds_text(core::Duration d) {
@@ -147,7 +188,8 @@ std::optional<Mismatch> check_payloads(const ExpectStep& e, const TranscriptMess
     std::string name = codec::label(static_cast<codec::NotifyType>(ne.type));
     if (!found) return Mismatch{"notify missing", "N(" + name + ")", got};
     if (ne.data && found->data != *ne.data)
-      return Mismatch{"notify data differs", "N(" + name + ") data " + hex(*ne.data),
+      return Mismatch{"notify data differs",
+                      "N(" + name + ") data " + hex(*ne.data) + (ne.data_var ? " ($" + *ne.data_var + ")" : ""),
                       "N(" + name + ") data " + hex(found->data)};
     if (ne.data_length && found->data.size() != *ne.data_length)
       return Mismatch{"notify data length differs", "N(" + name + ") with " + std::to_string(*ne.data_length) +
@@ -176,7 +218,7 @@ std::optional<Mismatch> check_payloads(const ExpectStep& e, const TranscriptMess
       }
       if (!found) {
         std::string want = name;
-        if (ae.value) want += " = " + hex(*ae.value);
+        if (ae.value) want += " = " + hex(*ae.value) + (ae.value_var ? " ($" + *ae.value_var + ")" : "");
         if (ae.length) want += " of " + std::to_string(*ae.length) + " bytes";
         return Mismatch{"CP attribute missing or different", want, seen.empty() ? "no " + name : seen};
       }
@@ -363,7 +405,17 @@ class SelfRun {
       case StartKind::DeleteChild: st_result = e.delete_child(sa, child); break;
       case StartKind::DeleteIke: st_result = e.delete_ike(sa); break;
       case StartKind::Liveness: st_result = e.liveness_check(sa); break;
-      case StartKind::CfgSet: st_result = e.send_cfg_set(sa, st.attributes); break;
+      case StartKind::CfgSet: {
+        std::vector<codec::CfgAttribute> attributes = st.attributes;
+        for (std::size_t i = 0; i < attributes.size() && i < st.attribute_vars.size(); ++i)
+          if (st.attribute_vars[i]) {
+            const Bytes* v = value_of(*st.attribute_vars[i]);
+            if (!v) return;
+            attributes[i].value = *v;
+          }
+        st_result = e.send_cfg_set(sa, attributes);
+        break;
+      }
       case StartKind::IkeSa: break;
     }
     if (!st_result) error(who + " could not start the exchange: " + st_result.error().to_string());
@@ -382,6 +434,33 @@ class SelfRun {
       cursor_ = peer_messages_.size();
       return;
     }
+    // Variables resolve before the message is awaited: one whose capture
+    // found nothing is the scenario's error, whatever arrives.
+    ExpectStep resolved;
+    const ExpectStep* use = &ex;
+    bool notify_var = std::any_of(ex.notifies.begin(), ex.notifies.end(),
+                                  [](const NotifyExpect& n) { return n.data_var.has_value(); });
+    bool cp_var = ex.cp && std::any_of(ex.cp->attributes.begin(), ex.cp->attributes.end(),
+                                       [](const CpAttributeExpect& a) { return a.value_var.has_value(); });
+    if (notify_var || cp_var) {
+      resolved = ex;
+      use = &resolved;
+      for (auto& n : resolved.notifies)
+        if (n.data_var) {
+          const Bytes* v = value_of(*n.data_var);
+          if (!v) return;
+          n.data = *v;
+        }
+      if (resolved.cp)
+        for (auto& a : resolved.cp->attributes)
+          if (a.value_var) {
+            const Bytes* v = value_of(*a.value_var);
+            if (!v) return;
+            a.value = *v;
+          }
+    }
+    for (const auto& c : ex.compares)
+      if (!value_of(c.name)) return;
     // Skips the peer's messages this expect does not look at (sent again, or
     // first sends when it wants a retransmission); true when one is left.
     auto next = [&] {
@@ -403,40 +482,95 @@ class SelfRun {
       fail("a different message came", want, message_label(m), idx);
       return;
     }
-    if (auto bad = check_payloads(ex, m)) {
+    if (auto bad = check_payloads(*use, m)) {
       fail(bad->reason, bad->expected, bad->got, idx);
       return;
     }
-    for (const auto& c : ex.captures) {
-      std::string value;
-      for (const auto& p : m.payloads) {
-        if (c.from == "nonce" && p.type == PayloadType::NONCE)
-          if (const auto* n = p.as<codec::NoncePayload>()) value = hex(n->data);
-        if (c.from == "ke")
-          if (const auto* k = p.as<codec::KePayload>()) value = hex(k->data);
-        if (c.from == "cookie")
-          if (const auto* n = p.as<codec::NotifyPayload>(); n && n->type == codec::NotifyType::COOKIE) value = hex(n->data);
-        if (c.from == "address" && value.empty())
-          if (const auto* cp = p.as<codec::CpPayload>())
-            for (const auto& a : cp->attributes)
-              if ((a.type == codec::CfgAttributeType::INTERNAL_IP4_ADDRESS ||
-                   a.type == codec::CfgAttributeType::INTERNAL_IP6_ADDRESS) && !a.value.empty()) {
-                value = hex(a.value);
-                break;
-              }
+    for (const auto& c : ex.compares) {
+      const Bytes& want = *variables_[c.name].value;  // resolved above
+      auto got = source_value(m, c.from);
+      if (!got) {
+        fail("the message has " + missing_text(c.from) + " to compare with $" + c.name,
+             c.from + (c.equal ? " = " : " other than ") + hex(want) + " ($" + c.name + ")", message_label(m), idx);
+        return;
       }
-      if (c.from == "spi_i" || c.from == "spi_r") {
-        std::ostringstream o;
-        o << std::hex;
-        o.width(16);
-        o.fill('0');
-        o << (c.from == "spi_i" ? m.spi_i : m.spi_r);
-        value = o.str();
+      if ((*got == want) != c.equal) {
+        if (c.equal)
+          fail(c.from + " differs from $" + c.name, c.from + " = " + hex(want) + " ($" + c.name + ")",
+               c.from + " = " + hex(*got), idx);
+        else
+          fail(c.from + " is the same as $" + c.name, c.from + " other than " + hex(want) + " ($" + c.name + ")",
+               c.from + " = " + hex(*got), idx);
+        return;
       }
-      if (c.from == "message_id") value = std::to_string(m.message_id);
-      variables_[c.name] = value;
-      r_.events.push_back("captured " + c.name + " = " + (value.empty() ? "(nothing)" : value));
     }
+    for (const auto& c : ex.captures) {
+      auto value = source_value(m, c.from);
+      variables_[c.name] = Variable{value, c.from, step_};
+      // The message ID reads better as the number the header shows.
+      std::string text = !value ? "(nothing)" : c.from == "message_id" ? std::to_string(m.message_id) : hex(*value);
+      r_.events.push_back("captured " + c.name + " = " + text);
+    }
+  }
+
+  // The bytes of a variable; nullptr, with verdict error naming it, when its
+  // capture found nothing (the loader makes sure an earlier step captures it).
+  const Bytes* value_of(const std::string& name) {
+    auto it = variables_.find(name);
+    if (it == variables_.end()) {
+      error("variable \"" + name + "\" has not been captured");
+      return nullptr;
+    }
+    if (!it->second.value) {
+      error("variable \"" + name + "\" was not captured: the message step " + std::to_string(it->second.step + 1) +
+            " matched has " + missing_text(it->second.from));
+      return nullptr;
+    }
+    return &*it->second.value;
+  }
+
+  // A variable's bytes as a big-endian number for a number field up to `max`;
+  // nothing, with verdict error, when they do not fit.
+  std::optional<uint64_t> number_of(const std::string& name, const Bytes& b, uint64_t max, const std::string& what) {
+    uint64_t n = 0;
+    for (uint8_t x : b) n = n << 8 | x;
+    if (b.size() > 8 || n > max) {
+      error("variable \"" + name + "\" (" + hex(b) + ") does not fit " + what + " (at most " + std::to_string(max) +
+            ")");
+      return std::nullopt;
+    }
+    return n;
+  }
+
+  // Puts the value of an operation's variable where the literal would be,
+  // and says which value was used in its transcript line.
+  bool resolve(MutationOp& op) {
+    const Bytes* v = value_of(*op.variable);
+    if (!v) return false;
+    using K = MutationOp::Kind;
+    switch (op.kind) {
+      case K::SetHeader: {
+        const std::string& f = op.field;
+        uint64_t max = f == "spi_i" || f == "spi_r"                 ? std::numeric_limits<uint64_t>::max()
+                       : f == "message_id" || f == "length"         ? 0xffffffffull
+                       : f == "major_version" || f == "minor_version" ? 15
+                                                                      : 255;
+        auto n = number_of(*op.variable, *v, max, "header field " + f);
+        if (!n) return false;
+        op.number = *n;
+        break;
+      }
+      case K::SetPayload: op.bytes_value = *v; break;
+      case K::Add:
+        if (auto* n = op.payload->as<codec::NotifyPayload>()) n->data = *v;
+        else if (auto* x = op.payload->as<codec::VendorIdPayload>()) x->data = *v;
+        else if (auto* x = op.payload->as<codec::NoncePayload>()) x->data = *v;
+        else if (auto* x = op.payload->as<codec::UnknownPayload>()) x->data = *v;
+        break;
+      default: op.data = *v; break;
+    }
+    op.text += " ($" + *op.variable + " = " + hex(*v) + ")";
+    return true;
   }
 
   void exec(const AssertStep& a) {
@@ -510,7 +644,14 @@ class SelfRun {
     pair_->link().faults().add_rule(std::move(rule));
   }
 
-  void exec(const MutateStep& m) { armed_.push_back(Armed{&m, step_, m.count}); }
+  // Variables resolve when the mutation is armed, so it changes the messages
+  // with the values captured up to this step.
+  void exec(const MutateStep& m) {
+    Armed a{&m, step_, m.count, m.ops};
+    for (auto& op : a.ops)
+      if (op.variable && !resolve(op)) return;
+    armed_.push_back(std::move(a));
+  }
 
   // The engine calls the hooks for each message it builds, plain first and
   // wire last; the mutations that claim a message do so at the first hook.
@@ -520,21 +661,21 @@ class SelfRun {
       claim(c);
       for (const Armed* a : current_)
         if (a->step->stage == MutationStage::Plain)
-          for (const auto& op : a->step->ops) apply_plain(op, m);
+          for (const auto& op : a->ops) apply_plain(op, m);
     };
     h.encoded = [this](const engine::OutgoingContext&, core::Bytes& bytes, codec::PayloadType&) {
       for (const Armed* a : current_)
         if (a->step->stage == MutationStage::Encoded)
-          for (const auto& op : a->step->ops) apply_bytes(op, bytes);
+          for (const auto& op : a->ops) apply_bytes(op, bytes);
     };
     h.protect = [this](const engine::OutgoingContext&, crypto::ProtectFaults& f) {
       for (const Armed* a : current_)
         if (a->step->stage != MutationStage::Wire)
-          for (const auto& op : a->step->ops) apply_protection(op, f);
+          for (const auto& op : a->ops) apply_protection(op, f);
     };
     h.wire = [this](const engine::OutgoingContext& c, std::vector<core::Bytes>& datagrams) {
       for (const Armed* a : current_) {
-        for (const auto& op : a->step->ops) {
+        for (const auto& op : a->ops) {
           bool protection = op.kind == MutationOp::Kind::CorruptIcv || op.kind == MutationOp::Kind::Padding ||
                             op.kind == MutationOp::Kind::PadLength;
           if (protection && !c.encrypted)
@@ -607,8 +748,15 @@ class SelfRun {
           codec::FieldValue v = op.bytes_value ? codec::FieldValue(*op.bytes_value)
                                 : op.number_is_flag ? codec::FieldValue(op.number != 0)
                                                     : codec::FieldValue(op.number);
-          if (auto st = codec::set_field(m.payloads[*i], op.field, v); !st)
-            mutation_error_ = "\"" + op.text + "\": " + st.error().to_string();
+          auto st = codec::set_field(m.payloads[*i], op.field, v);
+          // A variable holds bytes; a number field takes them as a big-endian
+          // number (a failed set_field changes nothing, so trying again is safe).
+          if (!st && op.variable && op.bytes_value->size() <= 8) {
+            uint64_t n = 0;
+            for (uint8_t x : *op.bytes_value) n = n << 8 | x;
+            st = codec::set_field(m.payloads[*i], op.field, codec::FieldValue(n));
+          }
+          if (!st) mutation_error_ = "\"" + op.text + "\": " + st.error().to_string();
         }
         break;
       default: break;
@@ -676,11 +824,19 @@ class SelfRun {
   std::vector<bool> peer_resent_;           // per peer message: sent again
   std::size_t cursor_ = 0;                  // the next one an expect looks at
   std::vector<std::string> harness_events_, peer_events_;
-  std::map<std::string, std::string> variables_;
+  // A captured variable: its value (nothing when the message the capturing
+  // step matched did not carry it), the source and that step, for errors.
+  struct Variable {
+    std::optional<Bytes> value;
+    std::string from;
+    std::size_t step = 0;
+  };
+  std::map<std::string, Variable> variables_;
   struct Armed {
     const MutateStep* step;
     std::size_t step_index;
     uint32_t remaining;
+    std::vector<MutationOp> ops;  // the step's, with variables resolved
   };
   std::deque<Armed> armed_;  // a deque: current_ points into it while steps add more
   std::vector<Armed*> current_;

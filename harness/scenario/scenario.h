@@ -40,15 +40,27 @@ struct PayloadSpec {
   std::string text;                    // as written, for messages
 };
 
+// Variables. An expect's `capture` copies values of the matched message
+// into named variables; a later step may write "$NAME" wherever it takes
+// bytes or a number a capture could supply. The loader keeps the NAME (in the
+// `*_var` fields below, beside the literal they replace) and refuses a NAME no
+// earlier step captures; the runner resolves it when the step runs, and a
+// variable whose capture found nothing is an error verdict then. Values are
+// bytes: SPIs 8 bytes and the message ID 4 bytes, big-endian; a number field
+// reads the bytes as a big-endian number.
+using VarName = std::optional<std::string>;  // the NAME of "$NAME", without "$"
+
 struct NotifyExpect {
   uint16_t type = 0;
   std::optional<core::Bytes> data;          // exact notification data
+  VarName data_var;                         // or: exactly the variable's bytes
   std::optional<std::size_t> data_length;   // or only its length
 };
 
 struct CpAttributeExpect {
   uint16_t type = 0;
   std::optional<core::Bytes> value;     // exact value (addresses given as text are converted)
+  VarName value_var;                    // or: exactly the variable's bytes
   std::optional<std::size_t> length;    // or only its length (0: an empty attribute)
 };
 
@@ -70,9 +82,20 @@ struct SaExpect {
 // A value copied from a matched message into a named variable:
 // "spi_i", "spi_r", "message_id" (header), "nonce" (Nonce data), "ke" (KE
 // data), "cookie" (N(COOKIE) data), "address" (the first CP internal address).
+// Names are letters, digits and "_", not starting with a digit, so "$NAME"
+// can refer to them.
 struct Capture {
   std::string name;
   std::string from;
+};
+
+// A value of the matched message (a capture source) compared with a variable
+// an earlier step captured: "equals" {"NAME": source} needs the same bytes,
+// "differs" other bytes (a message without the value fails either way).
+struct Compare {
+  std::string name;
+  std::string from;
+  bool equal = true;  // equals; false: differs
 };
 
 enum class PayloadOrder : uint8_t {
@@ -105,7 +128,8 @@ struct ExpectStep {
   std::optional<CpExpect> cp;
   std::optional<SaExpect> sa;
   core::Duration within = std::chrono::seconds(30);
-  std::vector<Capture> captures;
+  std::vector<Compare> compares;  // checked after the conditions above
+  std::vector<Capture> captures;  // taken once every check held
 };
 
 // What a side starts.
@@ -124,6 +148,7 @@ struct StartStep {
   Side by = Side::Harness;
   StartKind kind = StartKind::IkeSa;
   std::vector<codec::CfgAttribute> attributes;  // CfgSet
+  std::vector<VarName> attribute_vars;          // per attribute: its value from a variable
 };
 
 // Checks on a side's engine. Every field set must hold.
@@ -185,6 +210,10 @@ struct MutationOp {
   std::size_t offset = 0;
   std::size_t length = 0;
   core::Bytes data;
+  // "$NAME" given instead of the literal: for SetHeader `number`, for
+  // SetPayload `bytes_value` (a number field takes the bytes as a number),
+  // for Xor, SetBytes, Append and Padding `data`, for Add the payload's data.
+  VarName variable;
   std::string text;  // one line for the transcript: "remove KE", "xor 0xff at 17"
 };
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -129,6 +130,46 @@ Bytes read_bytes(const json& j, const std::string& ptr, bool address_text) {
   return out;
 }
 
+// ---------------------------------------------------------------------------
+// Variables
+
+// The variable references ("$NAME") of one step as they are read, each with
+// its pointer: read_scenario() checks them against the names earlier steps
+// capture, so a reference to a variable nothing captures fails where it is
+// written.
+using Refs = std::vector<std::pair<std::string, std::string>>;
+
+// Letters, digits and "_", not starting with a digit: what may follow "$".
+bool is_variable_name(std::string_view s) {
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  return !s.empty() && alpha(s.front()) &&
+         std::all_of(s.begin(), s.end(), [&](char c) { return alpha(c) || (c >= '0' && c <= '9'); });
+}
+
+// "$NAME" (recorded in `refs`) -> NAME; any other value -> nothing, and the
+// caller reads it as a literal.
+VarName read_var(const json& j, const std::string& ptr, Refs& refs) {
+  if (!j.is_string()) return std::nullopt;
+  const auto& s = j.get_ref<const std::string&>();
+  if (s.empty() || s.front() != '$') return std::nullopt;
+  std::string name = s.substr(1);
+  if (!is_variable_name(name))
+    fail(ptr, in_quotes(s) + " is not a variable reference (\"$\" and a name of letters, digits and _, not starting "
+                             "with a digit)");
+  refs.emplace_back(name, ptr);
+  return name;
+}
+
+const std::initializer_list<std::string_view> kSources = {"spi_i", "spi_r", "message_id", "nonce",
+                                                         "ke",    "cookie", "address"};
+
+std::string read_source(const json& j, const std::string& ptr) {
+  std::string src = read_string(j, ptr);
+  if (std::find(kSources.begin(), kSources.end(), src) == kSources.end())
+    fail(ptr, "unknown source " + in_quotes(src) + did_you_mean(src, kSources));
+  return src;
+}
+
 bool is_address_attribute(uint16_t type) {
   using T = codec::CfgAttributeType;
   switch (static_cast<T>(type)) {
@@ -217,10 +258,10 @@ MessageMatch read_match(const Obj& o) {
   return m;
 }
 
-ExpectStep read_expect(const json& j, const std::string& ptr) {
+ExpectStep read_expect(const json& j, const std::string& ptr, Refs& refs) {
   Obj o(j, ptr,
         {"exchange", "response", "message_id", "retransmission", "payloads", "order", "absent", "notify", "cp", "sa",
-         "within", "capture"});
+         "within", "equals", "differs", "capture"});
   ExpectStep e;
   e.retransmission = o.get_bool("retransmission", false);
   e.match = read_match(o);
@@ -238,7 +279,8 @@ ExpectStep read_expect(const json& j, const std::string& ptr) {
       const json* t = n.find("type");
       if (!t) fail(n.ptr(), "a notify expectation needs \"type\"");
       ne.type = static_cast<uint16_t>(read_registry<codec::NotifyType>(*t, n.at("type"), "notify type"));
-      if (const json* d = n.find("data")) ne.data = read_bytes(*d, n.at("data"), false);
+      if (const json* d = n.find("data"))
+        if (!(ne.data_var = read_var(*d, n.at("data"), refs))) ne.data = read_bytes(*d, n.at("data"), false);
       if (const json* d = n.find("data_length")) ne.data_length = read_uint(*d, n.at("data_length"), 0, 65535);
       e.notifies.push_back(std::move(ne));
     }
@@ -257,7 +299,9 @@ ExpectStep read_expect(const json& j, const std::string& ptr) {
         if (!t) fail(ao.ptr(), "an attribute expectation needs \"type\"");
         ae.type = static_cast<uint16_t>(
             read_registry<codec::CfgAttributeType>(*t, ao.at("type"), "configuration attribute type"));
-        if (const json* d = ao.find("value")) ae.value = read_bytes(*d, ao.at("value"), is_address_attribute(ae.type));
+        if (const json* d = ao.find("value"))
+          if (!(ae.value_var = read_var(*d, ao.at("value"), refs)))
+            ae.value = read_bytes(*d, ao.at("value"), is_address_attribute(ae.type));
         if (const json* d = ao.find("length")) ae.length = read_uint(*d, ao.at("length"), 0, 65535);
         cp.attributes.push_back(std::move(ae));
       }
@@ -279,16 +323,24 @@ ExpectStep read_expect(const json& j, const std::string& ptr) {
     e.sa = sa;
   }
   if (const json* v = o.find("within")) e.within = read_duration(*v, o.at("within"));
+  for (const char* key : {"equals", "differs"}) {
+    const json* v = o.find(key);
+    if (!v) continue;
+    if (!v->is_object()) wrong_type(o.at(key), "an object of variable names and sources", *v);
+    for (const auto& [name, from] : v->items()) {
+      std::string p = child_pointer(o.at(key), name);
+      if (!name.empty() && name.front() == '$') fail(p, "name the variable without \"$\"");
+      e.compares.push_back({name, read_source(from, p), std::string_view(key) == "equals"});
+      refs.emplace_back(name, p);
+    }
+  }
   if (const json* v = o.find("capture")) {
     if (!v->is_object()) wrong_type(o.at("capture"), "an object of variable names and sources", *v);
-    static const std::initializer_list<std::string_view> kSources = {"spi_i", "spi_r", "message_id", "nonce",
-                                                                     "ke",    "cookie", "address"};
     for (const auto& [name, from] : v->items()) {
       std::string p = child_pointer(o.at("capture"), name);
-      std::string src = read_string(from, p);
-      if (std::find(kSources.begin(), kSources.end(), src) == kSources.end())
-        fail(p, "unknown source " + in_quotes(src) + did_you_mean(src, kSources));
-      e.captures.push_back({name, src});
+      if (!is_variable_name(name))
+        fail(p, in_quotes(name) + " is not a variable name (letters, digits and _, not starting with a digit)");
+      e.captures.push_back({name, read_source(from, p)});
     }
   }
   return e;
@@ -392,7 +444,8 @@ FaultStep read_fault(const json& j, const std::string& ptr) {
   return f;
 }
 
-std::vector<codec::CfgAttribute> read_cfg_attributes(const json& j, const std::string& ptr) {
+std::vector<codec::CfgAttribute> read_cfg_attributes(const json& j, const std::string& ptr, std::vector<VarName>& vars,
+                                                     Refs& refs) {
   std::vector<codec::CfgAttribute> out;
   const json& a = read_array(j, ptr, "configuration attributes");
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -401,9 +454,12 @@ std::vector<codec::CfgAttribute> read_cfg_attributes(const json& j, const std::s
     if (!t) fail(o.ptr(), "an attribute needs \"type\"");
     auto type = read_registry<codec::CfgAttributeType>(*t, o.at("type"), "configuration attribute type");
     Bytes value;
+    VarName var;
     if (const json* v = o.find("value"))
-      value = read_bytes(*v, o.at("value"), is_address_attribute(static_cast<uint16_t>(type)));
+      if (!(var = read_var(*v, o.at("value"), refs)))
+        value = read_bytes(*v, o.at("value"), is_address_attribute(static_cast<uint16_t>(type)));
     out.emplace_back(type, std::move(value));
+    vars.push_back(std::move(var));
   }
   return out;
 }
@@ -412,14 +468,17 @@ std::vector<codec::CfgAttribute> read_cfg_attributes(const json& j, const std::s
 // ---------------------------------------------------------------------------
 // Mutations
 
-codec::Payload read_added_payload(const json& j, const std::string& ptr) {
+// The payload an "add" inserts; data given as "$NAME" leaves the body empty
+// and sets `var`, and the runner fills the body when the mutation is armed.
+codec::Payload read_added_payload(const json& j, const std::string& ptr, VarName& var, Refs& refs) {
   Obj o(j, ptr, {"type", "notify", "critical", "data"});
   const json* t = o.find("type");
   if (!t) fail(ptr, "a payload to add needs \"type\"");
   codec::PayloadType type = t->is_number() ? static_cast<codec::PayloadType>(read_uint(*t, o.at("type"), 1, 255))
                                            : read_payload_spec(*t, o.at("type")).type;
   Bytes data;
-  if (const json* d = o.find("data")) data = read_bytes(*d, o.at("data"), false);
+  if (const json* d = o.find("data"))
+    if (!(var = read_var(*d, o.at("data"), refs))) data = read_bytes(*d, o.at("data"), false);
   codec::Payload p(type, codec::UnknownPayload{data});
   if (type == codec::PayloadType::N) {
     const json* n = o.find("notify");
@@ -436,7 +495,7 @@ codec::Payload read_added_payload(const json& j, const std::string& ptr) {
   return p;
 }
 
-MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage) {
+MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage, Refs& refs) {
   static const std::initializer_list<std::string_view> kOps = {
       "remove", "add", "move", "set_header", "set", "xor", "write", "truncate", "append", "corrupt_icv", "padding",
       "pad_length"};
@@ -474,7 +533,7 @@ MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage) {
     Obj o(j, ptr, {"add", "at", "comment"});
     need_stage({MutationStage::Plain}, "plain");
     m.kind = K::Add;
-    m.payload = read_added_payload(*o.find("add"), o.at("add"));
+    m.payload = read_added_payload(*o.find("add"), o.at("add"), m.variable, refs);
     if (const json* at = o.find("at")) m.at = read_uint(*at, o.at("at"), 0, 255);
     m.text = "add " + codec::label(m.payload->type) + (m.at ? " at " + std::to_string(*m.at) : std::string(" at the end"));
   } else if (op == "set_header") {
@@ -493,8 +552,14 @@ MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage) {
                    : m.field == "message_id" || m.field == "length" ? 0xffffffffull
                    : m.field == "major_version" || m.field == "minor_version" ? 15
                                                                               : 255;
-    m.number = read_uint(*v, o.at("value"), 0, max);
-    m.text = "set header " + m.field + " = " + std::to_string(m.number);
+    if ((m.variable = read_var(*v, o.at("value"), refs))) {
+      m.text = "set header " + m.field + " = $" + *m.variable;
+    } else {
+      if (v->is_string())
+        wrong_type(o.at("value"), "an integer in 0.." + std::to_string(max) + " or \"$NAME\"", *v);
+      m.number = read_uint(*v, o.at("value"), 0, max);
+      m.text = "set header " + m.field + " = " + std::to_string(m.number);
+    }
   } else if (op == "set") {
     Obj o(j, ptr, {"set", "payload", "value", "comment"});
     need_stage({MutationStage::Plain}, "plain");
@@ -505,7 +570,9 @@ MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage) {
     m.target = read_payload_spec(*t, o.at("payload"));
     const json* v = o.find("value");
     if (!v) fail(ptr, "\"set\" needs \"value\"");
-    if (v->is_boolean()) {
+    if ((m.variable = read_var(*v, o.at("value"), refs))) {
+      // The runner sets the variable's bytes, or its number in a number field.
+    } else if (v->is_boolean()) {
       m.number = v->get<bool>() ? 1 : 0;
       m.number_is_flag = true;
     } else if (v->is_string()) {
@@ -518,8 +585,10 @@ MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage) {
     Obj o(j, ptr, {op, "offset", "comment"});
     need_stage({MutationStage::Encoded, MutationStage::Wire}, "encoded or wire");
     m.kind = op == "xor" ? K::Xor : K::SetBytes;
-    m.data = read_bytes(*o.find(op), o.at(op), false);
-    if (m.data.empty()) fail(o.at(op), "at least one byte");
+    if (!(m.variable = read_var(*o.find(op), o.at(op), refs))) {
+      m.data = read_bytes(*o.find(op), o.at(op), false);
+      if (m.data.empty()) fail(o.at(op), "at least one byte");
+    }
     const json* off = o.find("offset");
     if (!off) fail(ptr, "\"" + op + "\" needs \"offset\"");
     m.offset = read_uint(*off, o.at("offset"), 0, 65535);
@@ -534,8 +603,12 @@ MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage) {
     Obj o(j, ptr, {op, "comment"});
     need_stage({MutationStage::Encoded, MutationStage::Wire}, "encoded or wire");
     m.kind = K::Append;
-    m.data = read_bytes(*o.find(op), o.at(op), false);
-    m.text = "append " + std::to_string(m.data.size()) + " bytes";
+    if ((m.variable = read_var(*o.find(op), o.at(op), refs))) {
+      m.text = "append $" + *m.variable;
+    } else {
+      m.data = read_bytes(*o.find(op), o.at(op), false);
+      m.text = "append " + std::to_string(m.data.size()) + " bytes";
+    }
   } else {
     Obj o(j, ptr, {op, "comment"});
     need_stage({MutationStage::Plain, MutationStage::Encoded}, "plain or encoded (the SK protection of that message)");
@@ -545,8 +618,12 @@ MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage) {
       m.text = "corrupt the ICV";
     } else if (op == "padding") {
       m.kind = K::Padding;
-      m.data = read_bytes(*o.find(op), o.at(op), false);
-      m.text = "padding of " + std::to_string(m.data.size()) + " bytes";
+      if ((m.variable = read_var(*o.find(op), o.at(op), refs))) {
+        m.text = "padding $" + *m.variable;
+      } else {
+        m.data = read_bytes(*o.find(op), o.at(op), false);
+        m.text = "padding of " + std::to_string(m.data.size()) + " bytes";
+      }
     } else {
       m.kind = K::PadLength;
       m.number = read_uint(*o.find(op), o.at(op), 0, 255);
@@ -556,7 +633,7 @@ MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage) {
   return m;
 }
 
-MutateStep read_mutate(const json& j, const std::string& ptr) {
+MutateStep read_mutate(const json& j, const std::string& ptr, Refs& refs) {
   Obj o(j, ptr, {"exchange", "response", "message_id", "count", "stage", "ops"});
   MutateStep m;
   m.match = read_match(o);
@@ -569,11 +646,11 @@ MutateStep read_mutate(const json& j, const std::string& ptr) {
   if (!ops) fail(ptr, "a mutation needs \"ops\"");
   const json& a = read_array(*ops, o.at("ops"), "mutations");
   if (a.empty()) fail(o.at("ops"), "at least one mutation");
-  for (std::size_t i = 0; i < a.size(); ++i) m.ops.push_back(read_op(a[i], child_pointer(o.at("ops"), i), m.stage));
+  for (std::size_t i = 0; i < a.size(); ++i) m.ops.push_back(read_op(a[i], child_pointer(o.at("ops"), i), m.stage, refs));
   return m;
 }
 
-Step read_step(const json& j, const std::string& ptr) {
+Step read_step(const json& j, const std::string& ptr, Refs& refs) {
   if (!j.is_object()) wrong_type(ptr, "a step object", j);
   std::vector<std::string> kinds;
   for (auto k : kStepKinds)
@@ -596,13 +673,13 @@ Step read_step(const json& j, const std::string& ptr) {
     s.by = read_side(o, "by");
     if (const json* v = o.find("attributes")) {
       if (s.kind != StartKind::CfgSet) fail(o.at("attributes"), "\"attributes\" belong to start \"cfg_set\"");
-      s.attributes = read_cfg_attributes(*v, o.at("attributes"));
+      s.attributes = read_cfg_attributes(*v, o.at("attributes"), s.attribute_vars, refs);
     }
     return s;
   }
   Obj o(j, ptr, {kind, "comment"});
   const json& body = *o.find(kind);
-  if (kind == "expect") return read_expect(body, o.at(kind));
+  if (kind == "expect") return read_expect(body, o.at(kind), refs);
   if (kind == "expect_nothing") {
     ExpectStep e;
     e.nothing = true;
@@ -611,7 +688,7 @@ Step read_step(const json& j, const std::string& ptr) {
   }
   if (kind == "assert") return read_assert(body, o.at(kind));
   if (kind == "wait") return WaitStep{read_duration(body, o.at(kind))};
-  if (kind == "mutate") return read_mutate(body, o.at(kind));
+  if (kind == "mutate") return read_mutate(body, o.at(kind), refs);
   return read_fault(body, o.at(kind));
 }
 
@@ -664,10 +741,18 @@ Scenario read_scenario(const json& root, std::string id, std::string_view source
   if (!steps) fail("/steps", "a scenario needs \"steps\"");
   const json& a = read_array(*steps, "/steps", "steps");
   if (a.empty()) fail("/steps", "a scenario needs at least one step");
+  // A step may use only what an earlier step captures: steps run in order,
+  // and an expect's own captures are taken after its checks.
+  std::set<std::string> captured;
   for (std::size_t i = 0; i < a.size(); ++i) {
     std::string p = child_pointer("/steps", i);
-    s.steps.push_back(read_step(a[i], p));
+    Refs refs;
+    s.steps.push_back(read_step(a[i], p, refs));
     s.step_pointers.push_back(p);
+    for (const auto& [name, where] : refs)
+      if (!captured.count(name)) fail(where, "no earlier step captures " + in_quotes(name));
+    if (const auto* e = std::get_if<ExpectStep>(&s.steps.back()))
+      for (const auto& c : e->captures) captured.insert(c.name);
   }
   return s;
 }

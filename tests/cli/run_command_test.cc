@@ -208,6 +208,117 @@ TEST(RunCommand, FilterAndTagSelectAndListPrintsOneLineEach) {
   EXPECT_NE(t.err.find("no scenario selected"), std::string::npos);
 }
 
+// The harness responds with a cookie threshold of 0, so the peer's first
+// IKE_SA_INIT request is answered with N(COOKIE) and it sends the request
+// again; `retry` is the expect of that second request.
+std::string cookie_retry_scenario(const std::string& retry) {
+  return R"json({
+  "title": "t", "reference": "RFC 7296 2.6", "requirement": "r", "role": "responder",
+  "harness": {"local": {"id": "r.test", "auth": "psk", "psk": {"file": "../keys/a.psk"}},
+              "remote": {"id": "i.test", "auth": "psk"}, "ike": {"cookie_threshold": 0}},
+  "peer": {"local": {"id": "i.test", "auth": "psk", "psk": {"file": "../keys/a.psk"}},
+           "remote": {"id": "r.test", "auth": "psk"}},
+  "steps": [
+    {"start": "ike_sa", "by": "peer"},
+    {"expect": {"exchange": "IKE_SA_INIT", "response": false, "absent": ["N(COOKIE)"],
+                "capture": {"n1": "nonce"}}},
+    {"expect": {"exchange": "IKE_SA_INIT", "response": false, "payloads": ["N(COOKIE)", "SA", "KE", "Ni"],
+                "order": "includes", )json" + retry + R"json(}},
+    {"expect": {"exchange": "IKE_AUTH", "response": false}}
+  ]
+})json";
+}
+
+// The event line "captured NAME = HEX" of a result, its HEX; empty if none.
+std::string captured(const Json& result, const std::string& name) {
+  for (const auto& e : result["events"]) {
+    std::string line = e.get<std::string>();
+    std::string head = "captured " + name + " = ";
+    if (line.rfind(head, 0) == 0) return line.substr(head.size());
+  }
+  return "";
+}
+
+TEST(RunCommand, RetriedRequestCarriesTheCapturedNonce) {
+  fs::path d = scratch();
+  write(d / "scenarios/suite/2.6-same-ni.json", cookie_retry_scenario(R"("equals": {"n1": "nonce"})"));
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --out '" + (d / "out").string() + "'", d);
+  ASSERT_EQ(r.rc, 0) << r.out << r.err;
+  Json j = Json::parse(slurp(d / "out/results.json"));
+  EXPECT_EQ(j["scenarios"][0]["verdict"], "pass");
+  EXPECT_EQ(captured(j["scenarios"][0], "n1").size(), 64u) << "a 32-byte nonce in hex";
+}
+
+TEST(RunCommand, DiffersOnTheRepeatedNonceFailsShowingBothValues) {
+  fs::path d = scratch();
+  write(d / "scenarios/suite/2.6-new-ni.json", cookie_retry_scenario(R"("differs": {"n1": "nonce"})"));
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --out '" + (d / "out").string() + "'", d);
+  EXPECT_EQ(r.rc, 1) << r.out << r.err;
+  Json j = Json::parse(slurp(d / "out/results.json"));
+  const Json& s = j["scenarios"][0];
+  EXPECT_EQ(s["verdict"], "fail");
+  EXPECT_EQ(s["failed_step"], 2);
+  std::string ni = captured(s, "n1");
+  ASSERT_FALSE(ni.empty());
+  EXPECT_NE(s["reason"].get<std::string>().find("nonce is the same as $n1"), std::string::npos) << s["reason"];
+  EXPECT_EQ(s["expected"], "nonce other than " + ni + " ($n1)");
+  EXPECT_EQ(s["got"], "nonce = " + ni);
+}
+
+TEST(RunCommand, MutationTakesACapturedSpi) {
+  fs::path d = scratch();
+  std::string text = scenario("a.psk", "a.psk", kGood);
+  // Capture the responder's SPI, then send the liveness check with it set
+  // explicitly: the same value, so the peer still answers.
+  text.replace(text.find(R"("order": "includes"}})"), 21,
+               R"("order": "includes", "capture": {"spi": "spi_r"}}})");
+  text.replace(text.rfind("\n  ]"), 4, R"(,
+    {"mutate": {"exchange": "INFORMATIONAL", "response": false, "ops": [{"set_header": "spi_r", "value": "$spi"}]}},
+    {"start": "liveness"},
+    {"expect": {"exchange": "INFORMATIONAL", "response": true, "payloads": [], "equals": {"spi": "spi_r"}}}
+  ])");
+  write(d / "scenarios/suite/1.4-spi.json", text);
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --out '" + (d / "out").string() + "'", d);
+  ASSERT_EQ(r.rc, 0) << r.out << r.err << text;
+  Json j = Json::parse(slurp(d / "out/results.json"));
+  const Json& s = j["scenarios"][0];
+  std::string spi = captured(s, "spi");
+  ASSERT_EQ(spi.size(), 16u);
+  std::string note;
+  for (const auto& m : s["transcript"])
+    for (const auto& n : m["mutations"]) note += n.get<std::string>();
+  EXPECT_EQ(note, "plain: set header spi_r = $spi ($spi = " + spi + ")");
+}
+
+TEST(RunCommand, VariableWhoseCaptureFoundNothingIsAnErrorNamingIt) {
+  fs::path d = scratch();
+  std::string text = scenario("a.psk", "a.psk", kGood);
+  // The IKE_SA_INIT response carries no cookie, so c holds nothing.
+  text.replace(text.find(R"("order": "includes"}})"), 21,
+               R"("order": "includes", "capture": {"c": "cookie"}}})");
+  text.replace(text.rfind("\n  ]"), 4, R"(,
+    {"start": "liveness"},
+    {"expect": {"exchange": "INFORMATIONAL", "notify": [{"type": "COOKIE", "data": "$c"}]}}
+  ])");
+  write(d / "scenarios/suite/1.4-nothing.json", text);
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --out '" + (d / "out").string() + "'", d);
+  EXPECT_EQ(r.rc, 1) << r.out << r.err;
+  Json j = Json::parse(slurp(d / "out/results.json"));
+  const Json& s = j["scenarios"][0];
+  EXPECT_EQ(s["verdict"], "error");
+  EXPECT_EQ(s["failed_step"], 4);
+  EXPECT_EQ(s["reason"], "variable \"c\" was not captured: the message step 2 matched has no N(COOKIE)");
+}
+
+TEST(RunCommand, ReferenceToAVariableNothingCapturesDoesNotLoad) {
+  fs::path d = scratch();
+  write(d / "scenarios/suite/2.6-typo.json", cookie_retry_scenario(R"("equals": {"nl": "nonce"})"));
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --out '" + (d / "out").string() + "'", d);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.err, (d / "scenarios/suite/2.6-typo.json").string() +
+                       ": /steps/2/expect/equals/nl: no earlier step captures \"nl\"\n");
+}
+
 TEST(RunCommand, UnknownPeerProfileIsAnInputError) {
   fs::path d = scratch();
   write(d / "scenarios/suite/1.2-ok.json", scenario("a.psk", "a.psk", kGood));

@@ -556,6 +556,124 @@ TEST_F(ScenarioLoader, StepValueErrors) {
 }
 
 // ---------------------------------------------------------------------------
+// Variables: "$NAME" where a value is taken, equals and differs
+
+// start, an expect capturing c (cookie), n (nonce), s (spi_r), a (address),
+// then `steps` after it.
+json with_capture_then(std::vector<json> steps) {
+  json d = base_document();
+  d["steps"][1] = {{"expect", {{"capture", {{"c", "cookie"}, {"n", "nonce"}, {"s", "spi_r"}, {"a", "address"}}}}}};
+  for (auto& st : steps) d["steps"].push_back(std::move(st));
+  return d;
+}
+
+TEST_F(ScenarioLoader, VariableReferencesWhereValuesAreTaken) {
+  Scenario s = parse_ok(with_capture_then(
+      {{{"expect",
+         {{"notify", {{{"type", "COOKIE"}, {"data", "$c"}}, {{"type", 17}, {"data", "0013"}}}},
+          {"cp", {{"attributes", {{{"type", "INTERNAL_IP4_ADDRESS"}, {"value", "$a"}}}}}},
+          {"equals", {{"n", "nonce"}}},
+          {"differs", {{"s", "spi_r"}, {"c", "cookie"}}}}}},
+       {{"mutate",
+         {{"ops",
+           {{{"set_header", "spi_i"}, {"value", "$s"}},
+            {{"set", "nonce_data"}, {"payload", "Ni"}, {"value", "$n"}},
+            {{"add", {{"type", "N"}, {"notify", "COOKIE"}, {"data", "$c"}}}}}}}}},
+       {{"mutate",
+         {{"stage", "encoded"},
+          {"ops", {{{"xor", "$s"}, {"offset", 0}}, {{"write", "$s"}, {"offset", 8}}, {{"append", "$c"}},
+                   {{"padding", "$c"}}}}}}},
+       {{"start", "cfg_set"},
+        {"attributes",
+         {{{"type", "INTERNAL_IP4_ADDRESS"}, {"value", "$a"}}, {{"type", "INTERNAL_IP4_DNS"}, {"value", "10.0.0.53"}}}}}}));
+  ASSERT_EQ(s.steps.size(), 6u);
+
+  auto e = step_as<ExpectStep>(s, 2);
+  ASSERT_EQ(e.notifies.size(), 2u);
+  EXPECT_EQ(e.notifies[0].data_var, "c");
+  EXPECT_FALSE(e.notifies[0].data);
+  EXPECT_FALSE(e.notifies[1].data_var);
+  EXPECT_EQ(e.notifies[1].data, (Bytes{0x00, 0x13}));
+  ASSERT_TRUE(e.cp);
+  EXPECT_EQ(e.cp->attributes.at(0).value_var, "a");
+  EXPECT_FALSE(e.cp->attributes.at(0).value);
+  // equals before differs; names in key order within each.
+  ASSERT_EQ(e.compares.size(), 3u);
+  EXPECT_EQ(e.compares[0].name, "n");
+  EXPECT_EQ(e.compares[0].from, "nonce");
+  EXPECT_TRUE(e.compares[0].equal);
+  EXPECT_EQ(e.compares[1].name, "c");
+  EXPECT_EQ(e.compares[1].from, "cookie");
+  EXPECT_FALSE(e.compares[1].equal);
+  EXPECT_EQ(e.compares[2].name, "s");
+  EXPECT_FALSE(e.compares[2].equal);
+
+  auto plain = step_as<MutateStep>(s, 3);
+  ASSERT_EQ(plain.ops.size(), 3u);
+  EXPECT_EQ(plain.ops[0].kind, MutationOp::Kind::SetHeader);
+  EXPECT_EQ(plain.ops[0].variable, "s");
+  EXPECT_EQ(plain.ops[0].text, "set header spi_i = $s");
+  EXPECT_EQ(plain.ops[1].kind, MutationOp::Kind::SetPayload);
+  EXPECT_EQ(plain.ops[1].variable, "n");
+  EXPECT_FALSE(plain.ops[1].bytes_value);
+  EXPECT_EQ(plain.ops[2].kind, MutationOp::Kind::Add);
+  EXPECT_EQ(plain.ops[2].variable, "c");
+  ASSERT_TRUE(plain.ops[2].payload);
+  EXPECT_EQ(plain.ops[2].payload->type, PayloadType::N);
+
+  auto encoded = step_as<MutateStep>(s, 4);
+  ASSERT_EQ(encoded.ops.size(), 4u);
+  for (const auto& op : encoded.ops) EXPECT_TRUE(op.variable) << op.text;
+  EXPECT_TRUE(encoded.ops[0].data.empty()) << "the runner fills it";
+  EXPECT_EQ(encoded.ops[0].text, "xor $s at 0");
+  EXPECT_EQ(encoded.ops[1].offset, 8u);
+  EXPECT_EQ(encoded.ops[2].text, "append $c");
+
+  auto start = step_as<StartStep>(s, 5);
+  ASSERT_EQ(start.attributes.size(), 2u);
+  ASSERT_EQ(start.attribute_vars.size(), 2u);
+  EXPECT_EQ(start.attribute_vars[0], "a");
+  EXPECT_TRUE(start.attributes[0].value.empty());
+  EXPECT_FALSE(start.attribute_vars[1]);
+  EXPECT_EQ(start.attributes[1].value, (Bytes{10, 0, 0, 53}));
+}
+
+TEST_F(ScenarioLoader, VariableReferenceErrors) {
+  // Nothing captures x.
+  EXPECT_EQ(error_of(with_step({{"expect", {{"notify", {{{"type", "COOKIE"}, {"data", "$x"}}}}}}})),
+            "t.json: /steps/1/expect/notify/0/data: no earlier step captures \"x\"");
+  EXPECT_EQ(error_of(with_capture_then({{{"mutate", {{"ops", {{{"set_header", "spi_r"}, {"value", "$spi"}}}}}}}})),
+            "t.json: /steps/2/mutate/ops/0/value: no earlier step captures \"spi\"");
+  EXPECT_EQ(error_of(with_capture_then({{{"expect", {{"equals", {{"nonce", "nonce"}}}}}}})),
+            "t.json: /steps/2/expect/equals/nonce: no earlier step captures \"nonce\"");
+  // A step's own captures are taken after its checks: not "earlier".
+  EXPECT_EQ(error_of(with_step({{"expect", {{"capture", {{"n1", "nonce"}}}, {"equals", {{"n1", "nonce"}}}}}})),
+            "t.json: /steps/1/expect/equals/n1: no earlier step captures \"n1\"");
+  // A capture in a later step does not count either.
+  json later = with_capture_then({});
+  later["steps"].insert(later["steps"].begin() + 1,
+                        json{{"mutate", {{"stage", "wire"}, {"ops", {{{"xor", "$c"}, {"offset", 0}}}}}}});
+  EXPECT_EQ(error_of(later), "t.json: /steps/1/mutate/ops/0/xor: no earlier step captures \"c\"");
+
+  EXPECT_EQ(error_of(with_capture_then({{{"expect", {{"notify", {{{"type", "COOKIE"}, {"data", "$1c"}}}}}}}})),
+            "t.json: /steps/2/expect/notify/0/data: \"$1c\" is not a variable reference (\"$\" and a name of "
+            "letters, digits and _, not starting with a digit)");
+  EXPECT_EQ(error_of(with_capture_then({{{"expect", {{"differs", {{"$n", "nonce"}}}}}}})),
+            "t.json: /steps/2/expect/differs/$n: name the variable without \"$\"");
+  EXPECT_EQ(error_of(with_capture_then({{{"expect", {{"equals", {{"n", "nonces"}}}}}}})),
+            "t.json: /steps/2/expect/equals/n: unknown source \"nonces\" (did you mean \"nonce\"?)");
+  EXPECT_EQ(error_of(with_capture_then({{{"expect", {{"equals", "n"}}}}})),
+            "t.json: /steps/2/expect/equals: expected an object of variable names and sources, got a string");
+  EXPECT_EQ(error_of(with_step({{"expect", {{"capture", {{"first cookie", "cookie"}}}}}})),
+            "t.json: /steps/1/expect/capture/first cookie: \"first cookie\" is not a variable name (letters, "
+            "digits and _, not starting with a digit)");
+  // Without "$" a value is still a literal, checked as before.
+  EXPECT_EQ(error_of(with_capture_then({{{"mutate", {{"ops", {{{"set_header", "spi_r"}, {"value", "s"}}}}}}}})),
+            "t.json: /steps/2/mutate/ops/0/value: expected an integer in 0..18446744073709551615 or \"$NAME\", got a "
+            "string");
+}
+
+// ---------------------------------------------------------------------------
 // Files and folders
 
 class TempTree {
