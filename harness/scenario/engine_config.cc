@@ -274,19 +274,6 @@ void wipe(std::string& s) {
   s.clear();
 }
 
-std::optional<std::string> read_text_file(const std::string& path, std::string& why) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    why = std::strerror(errno);
-    return std::nullopt;
-  }
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    why = "read error";
-    return std::nullopt;
-  }
-  return data;
-}
 
 // A secret from {"env": "VARIABLE"} or {"file": "path"}: the text with its
 // trailing line break removed; text starting with "0x" is hex. `what` names
@@ -732,11 +719,6 @@ EndpointConfig read_document(const json& root, const Ctx& ctx, const std::string
   return out;
 }
 
-core::Error located(std::string_view source, std::string_view pointer, const std::string& reason) {
-  std::string where(source);
-  if (!pointer.empty()) where += ": " + std::string(pointer);
-  return core::make_error(std::move(where), reason);
-}
 
 }  // namespace
 
@@ -1054,14 +1036,9 @@ core::Result<codec::TrafficSelector> parse_traffic_selector(std::string_view tex
 
 core::Result<EndpointConfig> parse_endpoint_config(std::string_view json_text, std::string_view source,
                                                    const std::string& base_dir) {
-  json root;
-  try {
-    root = json::parse(json_text.begin(), json_text.end(), DuplicateKeyCheck{});
-  } catch (const DuplicateKey& d) {
-    return located(source, d.pointer, "duplicate key (each key may appear once in an object)");
-  } catch (const json::parse_error& e) {
-    return core::make_error(std::string(source), syntax_error_text(e));
-  }
+  auto parsed = parse_strict(json_text, source);
+  if (!parsed) return parsed.error();
+  const json& root = *parsed;
   try {
     return read_document(root, Ctx{base_dir});
   } catch (const ConfigError& e) {

@@ -8,6 +8,10 @@
 #pragma once
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <cctype>
 #include <cstdint>
 #include <initializer_list>
@@ -22,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/codec/registry.h"
+#include "harness/core/result.h"
 
 namespace ikeh::scenario::json_walk {
 
@@ -349,5 +354,39 @@ inline std::string syntax_error_text(const json::parse_error& e) {
   return what.rfind(lead, 0) == 0 ? what.substr(lead.size()) : what;
 }
 
+
+// The text of a file; nullopt with `why` set when it cannot be read.
+inline std::optional<std::string> read_text_file(const std::string& path, std::string& why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    why = "read error";
+    return std::nullopt;
+  }
+  return data;
+}
+
+// "SOURCE: /json/pointer: reason" as an Error (no pointer: "SOURCE: reason").
+inline core::Error located(std::string_view source, std::string_view pointer, const std::string& reason) {
+  std::string where(source);
+  if (!pointer.empty()) where += ": " + std::string(pointer);
+  return core::make_error(std::move(where), reason);
+}
+
+// Parses a document with duplicate keys refused. Errors:
+// "SOURCE: /pointer: duplicate key ..." or "SOURCE: line L, column C: ...".
+inline core::Result<json> parse_strict(std::string_view text, std::string_view source) {
+  try {
+    return json::parse(text.begin(), text.end(), DuplicateKeyCheck{});
+  } catch (const DuplicateKey& d) {
+    return located(source, d.pointer, "duplicate key (each key may appear once in an object)");
+  } catch (const json::parse_error& e) {
+    return core::make_error(std::string(source), syntax_error_text(e));
+  }
+}
 
 }  // namespace ikeh::scenario::json_walk

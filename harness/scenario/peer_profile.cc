@@ -40,25 +40,7 @@ bool is_ipv6(const std::string& s) {
 
 bool is_ip(const std::string& s) { return s.find(':') != std::string::npos ? is_ipv6(s) : is_ipv4(s); }
 
-std::optional<std::string> read_text_file(const std::string& path, std::string& why) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    why = std::strerror(errno);
-    return std::nullopt;
-  }
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    why = "read error";
-    return std::nullopt;
-  }
-  return data;
-}
 
-core::Error located(std::string_view source, std::string_view pointer, const std::string& reason) {
-  std::string where(source);
-  if (!pointer.empty()) where += ": " + std::string(pointer);
-  return core::make_error(std::move(where), reason);
-}
 
 std::string non_empty_string(const json& j, const std::string& ptr, std::string_view what) {
   std::string s = read_string(j, ptr);

@@ -757,24 +757,14 @@ Scenario read_scenario(const json& root, std::string id, std::string_view source
   return s;
 }
 
-core::Error located(std::string_view source, std::string_view pointer, const std::string& reason) {
-  std::string where(source);
-  if (!pointer.empty()) where += ": " + std::string(pointer);
-  return core::make_error(std::move(where), reason);
-}
 
 }  // namespace
 
 core::Result<Scenario> parse_scenario(std::string_view json_text, std::string id, std::string_view source,
                                       const std::string& base_dir) {
-  json root;
-  try {
-    root = json::parse(json_text.begin(), json_text.end(), DuplicateKeyCheck{});
-  } catch (const DuplicateKey& d) {
-    return located(source, d.pointer, "duplicate key (each key may appear once in an object)");
-  } catch (const json::parse_error& e) {
-    return core::make_error(std::string(source), syntax_error_text(e));
-  }
+  auto parsed = parse_strict(json_text, source);
+  if (!parsed) return parsed.error();
+  const json& root = *parsed;
   try {
     return read_scenario(root, std::move(id), source, base_dir);
   } catch (const ConfigError& e) {
