@@ -275,19 +275,22 @@ core::Status IkeSa::start_initiator() {
   return {};
 }
 
+void IkeSa::unprotected_sent_event(bool response, const std::vector<Bytes>& datagrams, bool remember) {
+  if (!engine.observed()) return;
+  codec::Header header;
+  std::vector<Payload> payloads;
+  if (!datagrams.empty())
+    if (auto d = codec::decode_message(datagrams.front())) {
+      header = d->header;
+      payloads = std::move(d->payloads);
+    }
+  message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, response, 0, payloads, datagrams,
+                datagrams.empty() ? nullptr : &header);
+  if (remember && !datagrams.empty()) remember_sent(response, 0, ExchangeType::IKE_SA_INIT, payloads, &header);
+}
+
 void IkeSa::send_init_request(std::vector<Bytes> datagrams) {
-  if (engine.observed()) {
-    codec::Header header;
-    std::vector<Payload> payloads;
-    if (!datagrams.empty())
-      if (auto d = codec::decode_message(datagrams.front())) {
-        header = d->header;
-        payloads = std::move(d->payloads);
-      }
-    message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, false, 0, payloads, datagrams,
-                  datagrams.empty() ? nullptr : &header);
-    if (!datagrams.empty()) remember_sent(false, 0, ExchangeType::IKE_SA_INIT, payloads, &header);
-  }
+  unprotected_sent_event(false, datagrams, true);
   // A wire hook that removed every datagram leaves nothing to send or
   // retransmit: the exchange then waits until the SA is given up or dropped.
   if (!rtx_ || datagrams.empty()) return;
@@ -383,17 +386,7 @@ void IkeSa::accept_init(const Message& m, core::BytesView wire, IkeSaInitResult 
   engine.register_spi(*this, spi_r);
   window_.on_request(0);
   window_.store_response(0, init_response_);
-  if (engine.observed()) {
-    codec::Header header;
-    std::vector<Payload> payloads;
-    if (!init_response_.empty())
-      if (auto d = codec::decode_message(init_response_.front())) {
-        header = d->header;
-        payloads = std::move(d->payloads);
-      }
-    message_event(EventKind::MessageSent, ExchangeType::IKE_SA_INIT, true, 0, payloads, init_response_,
-                  init_response_.empty() ? nullptr : &header);
-  }
+  unprotected_sent_event(true, init_response_, false);
   set_state(IkeSaState::Authenticating, "IKE_SA_INIT answered");
   transmit(init_response_, route);
 }

@@ -130,6 +130,10 @@ class IkeSa {
   void message_event(EventKind kind, codec::ExchangeType type, bool response, uint32_t message_id,
                      const std::vector<codec::Payload>& payloads, const std::vector<Bytes>& datagrams,
                      const codec::Header* header = nullptr);
+  // The MessageSent event of an unprotected IKE_SA_INIT message, described
+  // from the first of its datagrams as sent (hooks may have changed them);
+  // with `remember`, also kept for reporting its retransmissions.
+  void unprotected_sent_event(bool response, const std::vector<Bytes>& datagrams, bool remember);
   void transmit(const std::vector<Bytes>& fragments, const Route& to);
   // What the first MessageSent of a message carried, kept (only while
   // someone observes) so that sending the same bytes again can be reported

@@ -875,14 +875,24 @@ std::string describe(const Step& step) {
   return std::visit(V{}, step);
 }
 
-ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+namespace {
+
+// A result that names its scenario; the verdict is still Pass.
+ScenarioResult result_for(const Scenario& s) {
   ScenarioResult r;
-  r.id = scenario.id;
-  r.title = scenario.title;
-  r.reference = scenario.reference;
-  r.requirement = scenario.requirement;
-  r.role = role_name(scenario.role);
-  r.tags = scenario.tags;
+  r.id = s.id;
+  r.title = s.title;
+  r.reference = s.reference;
+  r.requirement = s.requirement;
+  r.role = role_name(s.role);
+  r.tags = s.tags;
+  return r;
+}
+
+}  // namespace
+
+ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  ScenarioResult r = result_for(scenario);
   auto t0 = std::chrono::steady_clock::now();
   if (options.peer.kind != PeerKind::Self) {
     r.verdict = Verdict::Error;
@@ -904,13 +914,7 @@ std::vector<ScenarioResult> run_all(const std::vector<Scenario>& scenarios, cons
   for (std::size_t i = 0; i < scenarios.size(); ++i) index[scenarios[i].id] = i;
 
   auto skipped = [&](const Scenario& s, std::string reason) {
-    ScenarioResult r;
-    r.id = s.id;
-    r.title = s.title;
-    r.reference = s.reference;
-    r.requirement = s.requirement;
-    r.role = role_name(s.role);
-    r.tags = s.tags;
+    ScenarioResult r = result_for(s);
     r.verdict = Verdict::Skip;
     r.reason = std::move(reason);
     return r;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/cli_run.h"
 #include "harness/codec/message.h"
 #include "harness/crypto/key_table.h"
 #include "harness/crypto/sk.h"
@@ -24,34 +25,13 @@ using Json = nlohmann::json;
 const fs::path kSample = fs::path(IKEH_SOURCE_DIR) / "examples" / "flexvpn-sample.pcap";
 const fs::path kWork = fs::path(IKEH_BINARY_DIR) / "cli_test_data";
 
-struct Run {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using Run = ikeh::testing_support::CliRun;
+using ikeh::testing_support::slurp;
 
 Run run(const std::string& args) {
   fs::create_directories(kWork);
-  // One stderr file per test: CTest runs these tests in parallel.
-  fs::path err = kWork / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".stderr");
-  std::string cmd = std::string(IKEH_CLI) + " " + args + " 2>'" + err.string() + "'";
-  Run r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err);
-  return r;
+  return ikeh::testing_support::run_cli(
+      args, kWork / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".stderr"));
 }
 
 std::vector<Json> json_lines(const std::string& out) {

@@ -13,23 +13,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/cli_run.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-struct CliRun {
-  int rc = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ikeh::testing_support::CliRun;
+using ikeh::testing_support::slurp;
 
 std::string test_name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
@@ -45,20 +37,7 @@ fs::path scratch() {
   return d;
 }
 
-CliRun run(const std::string& args, const fs::path& dir) {
-  fs::path err = dir / "stderr.txt";
-  std::string cmd = std::string(IKEH_CLI) + " " + args + " 2>'" + err.string() + "'";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err);
-  return r;
-}
+CliRun run(const std::string& args, const fs::path& dir) { return ikeh::testing_support::run_cli(args, dir / "stderr.txt"); }
 
 // A scenario: the harness initiates with PSK file `harness_key`, the peer
 // answers with `peer_key`, and the IKE_AUTH response must carry `auth_payloads`.

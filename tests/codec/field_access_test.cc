@@ -15,28 +15,13 @@ namespace ikeh::codec {
 namespace {
 
 using test::hex;
+using test::sa_init;
 
 uint16_t u16_at(const Bytes& b, std::size_t at) { return static_cast<uint16_t>(b.at(at) << 8 | b.at(at + 1)); }
 uint32_t u32_at(const Bytes& b, std::size_t at) {
   return static_cast<uint32_t>(u16_at(b, at)) << 16 | u16_at(b, at + 2);
 }
 
-// IKE_SA_INIT request: SA (two proposals), KE, Ni. The SA starts at 28; its
-// first proposal at 32 (ESP, 4-byte SPI, transforms ENCR+KEY_LENGTH at 44 and
-// INTEG at 56), the second at 64. KE starts at 80, Ni at 120; 156 bytes.
-Message sa_init() {
-  Proposal p1;
-  p1.protocol_id = ProtocolId::ESP;
-  p1.spi = hex("a1a2a3a4");
-  p1.transforms = {Transform(TransformType::ENCR, 12, 256), Transform(TransformType::INTEG, 12)};
-  Proposal p2;
-  p2.transforms = {Transform(TransformType::DH, 31)};
-  SaPayload sa;
-  sa.proposals = {p1, p2};
-  KePayload ke{DhGroup::CURVE25519, 0, Bytes(32, 0x42)};
-  return make_message(ExchangeType::IKE_SA_INIT, flags::kInitiator, 0, 0x0102030405060708, 0,
-                      {Payload(PayloadType::SA, sa), Payload(PayloadType::KE, ke), make_nonce(Bytes(32, 0x24))});
-}
 
 void expect_ok(const core::Status& s) { EXPECT_TRUE(s.ok()) << describe(s.error()); }
 

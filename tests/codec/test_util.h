@@ -9,6 +9,9 @@
 #include <string_view>
 
 #include "harness/codec/message.h"
+#include "harness/codec/ke_payload.h"
+#include "harness/codec/sa_payload.h"
+#include "harness/codec/payload.h"
 #include "harness/core/bytes.h"
 
 namespace ikeh::codec::test {
@@ -51,5 +54,24 @@ inline std::optional<Bytes> ike_of_frame(BytesView frame, bool ethernet = true) 
 }
 
 inline std::string shared_dir() { return IKEH_SHARED_DIR; }
+
+// IKE_SA_INIT request: SA (two proposals), KE, Ni. The SA starts at 28; its
+// first proposal at 32 (ESP with a 4-byte SPI, two transforms: ENCR with
+// KEY_LENGTH at 44, INTEG at 56), the second at 64 (IKE, one transform).
+// KE starts at 80, Ni at 120; 156 bytes in all.
+inline Message sa_init(bool response = false) {
+  Proposal p1;
+  p1.protocol_id = ProtocolId::ESP;
+  p1.spi = hex("a1a2a3a4");
+  p1.transforms = {Transform(TransformType::ENCR, 12, 256), Transform(TransformType::INTEG, 12)};
+  Proposal p2;
+  p2.transforms = {Transform(TransformType::DH, 31)};
+  SaPayload sa;
+  sa.proposals = {p1, p2};
+  KePayload ke{DhGroup::CURVE25519, 0, Bytes(32, 0x42)};
+  return make_message(ExchangeType::IKE_SA_INIT, response ? flags::kResponse : flags::kInitiator, 0, 0x0102030405060708,
+                      response ? 0x1112131415161718 : 0,
+                      {Payload(PayloadType::SA, sa), Payload(PayloadType::KE, ke), make_nonce(Bytes(32, 0x24))});
+}
 
 }  // namespace ikeh::codec::test

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "tests/support/temp_dir.h"
 #include "harness/scenario/engine_config.h"
 
 #include <gmock/gmock.h>
@@ -34,22 +35,10 @@ namespace fs = std::filesystem;
 // A value no error message may ever contain.
 constexpr const char* kPsk = "Zq9-distinctive-psk-7731";
 
-class TempDir {
+// A scratch folder for this file's tests.
+class TempDir : public ikeh::testing_support::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "ikeh-config-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name, const std::string& content) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-
- private:
-  std::string path_;
+  TempDir() : ikeh::testing_support::TempDir("ikeh-config") {}
 };
 
 // Runs a shell command (the openssl tool) and reports whether it succeeded.

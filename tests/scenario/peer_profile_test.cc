@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "tests/support/temp_dir.h"
 #include "harness/scenario/peer_profile.h"
 
 #include <gmock/gmock.h>
@@ -22,22 +23,10 @@ const std::string kPeersDir = std::string(IKEH_SOURCE_DIR) + "/scenarios/peers";
 // A value no error message may ever contain.
 constexpr const char* kPsk = "Zq9-distinctive-psk-7731";
 
-class TempDir {
+// A scratch folder for this file's tests.
+class TempDir : public ikeh::testing_support::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "ikeh-peer-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name, const std::string& content) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-
- private:
-  std::string path_;
+  TempDir() : ikeh::testing_support::TempDir("ikeh-peer") {}
 };
 
 core::Result<PeerProfile> parse(const std::string& text, const std::string& base_dir = "/base") {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "tests/support/temp_dir.h"
 #include "harness/scenario/scenario_loader.h"
 
 #include <gmock/gmock.h>
@@ -676,23 +677,12 @@ TEST_F(ScenarioLoader, VariableReferenceErrors) {
 // ---------------------------------------------------------------------------
 // Files and folders
 
-class TempTree {
+// A scratch scenarios tree.
+class TempTree : public ikeh::testing_support::TempDir {
  public:
-  TempTree() {
-    std::string tmpl = (fs::temp_directory_path() / "ikeh-scenarios-XXXXXX").string();
-    root_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempTree() { fs::remove_all(root_); }
-  const std::string& root() const { return root_; }
-  std::string write(const std::string& rel, const std::string& text) const {
-    fs::path p = fs::path(root_) / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-
- private:
-  std::string root_;
+  TempTree() : ikeh::testing_support::TempDir("ikeh-scenarios") {}
+  const std::string& root() const { return path(); }
+  std::string write(const std::string& rel, const std::string& text) const { return file(rel, text); }
 };
 
 TEST_F(ScenarioLoader, LoadScenarioTakesIdFromPath) {
