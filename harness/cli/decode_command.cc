@@ -4,7 +4,7 @@
 #include <memory>
 #include <optional>
 
-#include "harness/cli/sk_decryptor.h"
+#include "harness/crypto/sk_decryptor.h"
 #include "harness/codec/message.h"
 #include "net/capture_reader.h"
 #include "reports/json_report.h"
@@ -13,6 +13,9 @@
 namespace ikeh::cli {
 
 namespace {
+
+using crypto::OpenedSk;
+using crypto::SkDecryptor;
 
 reports::DatagramRecord to_record(const net::CaptureFrame& f) {
   reports::DatagramRecord r;

@@ -163,6 +163,9 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(1u, 1024u));
   runcmd->add_option("--seed", run_opts.seed, "Seed of SPIs, nonces, DH values and faults")->capture_default_str();
   runcmd->add_option("--out", run_opts.out, "Output folder for the reports")->capture_default_str();
+  runcmd->add_flag("--export-keys", run_opts.export_keys,
+                   "Against an external peer, also write each scenario's SK_* keys as a Wireshark key table "
+                   "(self mode always does)");
 
   ikeh::cli::ListOptions list_opts;
   auto* listcmd = app.add_subcommand("list", "List scenarios: id, role, reference, title, tags");

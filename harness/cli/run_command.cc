@@ -126,8 +126,9 @@ int run_scenarios(const RunOptions& options, std::ostream& out, std::ostream& er
   ro.seed = options.seed;
   ro.out_dir = options.out;
   // Self mode's keys come from the seed and protect nothing: the key tables
-  // that let Wireshark decrypt each capture are written by default.
-  ro.export_keys = peer->kind == scenario::PeerKind::Self;
+  // that let Wireshark decrypt each capture are written by default. Against
+  // an external peer the keys are real SAs' and only written when asked.
+  ro.export_keys = peer->kind == scenario::PeerKind::Self || options.export_keys;
   unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
 
   std::size_t pass = 0, fail = 0, skip = 0;

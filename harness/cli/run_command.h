@@ -22,6 +22,9 @@ struct RunOptions {
   unsigned jobs = 0;                 // 0: one per CPU
   uint64_t seed = 1;
   std::string out = "ikeharness-out";
+  // Write each scenario's key table (<id>.keys) against an external peer
+  // too; self mode always writes them.
+  bool export_keys = false;
   // A live progress line (carriage returns) instead of one line per
   // scenario; the command sets it when `err` is a terminal.
   bool live = false;

@@ -1070,6 +1070,16 @@ core::Result<engine::EngineConfig> parse_engine_config(std::string_view json_tex
   return std::move(r->engine);
 }
 
+core::Result<crypto::Secret> read_secret_ref(const std::string& env, const std::string& file, std::string_view what,
+                                             std::string_view source) {
+  json ref = env.empty() ? json{{"file", file}} : json{{"env", env}};
+  try {
+    return read_secret(ref, "", Ctx{}, what);
+  } catch (const ConfigError& e) {
+    return core::make_error(std::string(source), e.reason);
+  }
+}
+
 core::Result<engine::EngineConfig> load_engine_config(const std::string& path) {
   auto r = load_endpoint_config(path);
   if (!r) return r.error();

@@ -101,6 +101,14 @@ core::Result<std::vector<engine::Suite>> parse_proposal(std::string_view text, c
 const std::vector<std::string>& default_ike_proposals();
 const std::vector<std::string>& default_esp_proposals();
 
+// A secret given by environment variable `env` or, when that is empty, by
+// `file` (as written; a relative path is taken from the working folder),
+// read as the configuration's secrets are ("0x" hex, trailing line break
+// removed). Errors name `source`, `what` and the variable or file, never the
+// value.
+core::Result<crypto::Secret> read_secret_ref(const std::string& env, const std::string& file, std::string_view what,
+                                             std::string_view source);
+
 // An identity in strongSwan's notation:
 //   "10.0.0.1"                     ID_IPV4_ADDR
 //   "2001:db8::1"                  ID_IPV6_ADDR

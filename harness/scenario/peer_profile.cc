@@ -151,8 +151,8 @@ void read_disabled(const Obj& top, const nlohmann::ordered_json* ordered, PeerPr
 
 PeerProfile read_profile(const json& root, const nlohmann::ordered_json& ordered_root, std::string name,
                          const std::string& base_dir) {
-  Obj top(root, "", {"description", "kind", "address", "natt_port", "local", "identities", "credentials",
-                     "capabilities", "deviations", "disabled"});
+  Obj top(root, "", {"description", "kind", "address", "natt_port", "local", "adapter", "identities",
+                     "credentials", "capabilities", "deviations", "disabled"});
   PeerProfile p;
   p.name = std::move(name);
   p.description = top.get_string("description").value_or("");
@@ -171,8 +171,13 @@ PeerProfile read_profile(const json& root, const nlohmann::ordered_json& ordered
     if (const json* v = local.find("address")) p.local_address = read_local_host(*v, local.at("address"));
     p.local_port = local.get_uint<uint16_t>("port", p.local_port);
     p.local_natt_port = local.get_uint<uint16_t>("natt_port", p.local_natt_port);
+    if (auto adapter = top.get_string("adapter")) {
+      if (adapter->empty()) fail(top.at("adapter"), "empty: the path of the peer's adapter program");
+      std::filesystem::path a(*adapter);
+      p.adapter = a.is_absolute() ? a.string() : (std::filesystem::path(base_dir) / a).lexically_normal().string();
+    }
   } else {
-    for (std::string_view key : {"address", "natt_port", "local"})
+    for (std::string_view key : {"address", "natt_port", "local", "adapter"})
       if (top.has(key))
         fail(top.at(key), "a self peer runs in this process and has no network settings (use \"kind\": \"external\")");
   }

@@ -10,6 +10,7 @@
 //     "address": "192.0.2.1:500",                  // external only, required then
 //     "natt_port": 4500,                           // external only
 //     "local": {"address": "0.0.0.0", "port": 500, "natt_port": 4500},  // external only
+//     "adapter": "strongswan_adapter.py",          // external only: see PeerProfile::adapter
 //     "identities": {"peer": "hub.example", "harness": "spoke.example"},
 //     "credentials": {"psk": {"env": "IKEH_PEER_PSK"}},   // or {"file": "psk.txt"}
 //     "capabilities": ["initiator", "responder", "cookie"],
@@ -109,6 +110,11 @@ struct PeerProfile {
   std::string local_address = "0.0.0.0";
   uint16_t local_port = 500;       // 0: a free port
   uint16_t local_natt_port = 4500; // 0: a free port
+  // External only: a program that configures the peer for each scenario and
+  // makes it start exchanges (docs/scenarios.md, "Peer adapters"); resolved
+  // against the profile's folder. Empty: the peer is configured by hand and
+  // cannot be made to start anything.
+  std::string adapter;
   // Checked with parse_identity() (engine_config.h) and kept as text; the
   // peer identity may also be "%any".
   std::optional<std::string> peer_identity, harness_identity;

@@ -22,7 +22,11 @@
 #include "harness/codec/vendor_id_payload.h"
 #include "harness/crypto/key_table.h"
 #include "harness/crypto/sk.h"
+#include "harness/crypto/sk_decryptor.h"
+#include "harness/engine/seeded_random.h"
+#include "harness/scenario/peer_adapter.h"
 #include "harness/scenario/self_pair.h"
+#include "harness/scenario/udp_driver.h"
 #include "reports/pcap_writer.h"
 
 namespace ikeh::scenario {
@@ -269,31 +273,44 @@ std::optional<Mismatch> check_payloads(const ExpectStep& e, const TranscriptMess
 
 // ---------------------------------------------------------------------------
 
-class SelfRun {
+const char* start_kind_name(StartKind k) {
+  static const char* kNames[] = {"ike_sa", "child_sa", "rekey_child", "rekey_ike",
+                                 "delete_child", "delete_ike", "liveness", "cfg_set"};
+  return kNames[static_cast<int>(k)];
+}
+
+// Whether a step makes the peer act or looks at the peer's engine.
+bool peer_starts(const Scenario& s) {
+  return std::any_of(s.steps.begin(), s.steps.end(), [](const Step& st) {
+    const auto* start = std::get_if<StartStep>(&st);
+    return start && start->by == Side::Peer;
+  });
+}
+
+// One scenario against either peer. In self mode the peer is a second engine
+// on a MemoryLink and virtual time, and its MessageSent events give the
+// transcript of what it sent. Against an external peer the harness's engine
+// runs on UDP in real time (UdpDriver); what the peer sent is every IKE
+// datagram received from it, decoded here and decrypted with the harness's
+// own keys, so messages the engine drops (a bad ICV, an unexpected message)
+// are in the transcript too. The peer's own state cannot be read then:
+// assertions on it are noted as not checked, and the peer starts exchanges
+// only through the profile's adapter.
+class ScenarioRun {
  public:
-  SelfRun(const Scenario& s, const RunOptions& o, ScenarioResult& r) : s_(s), o_(o), r_(r) {}
+  ScenarioRun(const Scenario& s, const RunOptions& o, ScenarioResult& r) : s_(s), o_(o), r_(r) {}
 
   void run() {
-    SelfPairOptions po;
-    const bool harness_initiates = s_.role == Role::Initiator;
-    po.initiator = harness_initiates ? s_.harness : s_.peer;
-    po.responder = harness_initiates ? s_.peer : s_.harness;
-    po.seed = o_.seed;
-    po.export_keys = true;
-    auto pair = SelfPair::create(std::move(po));
-    if (!pair) {
-      error("the engines could not be created: " + pair.error().to_string());
-      return;
-    }
-    pair_ = std::move(pair).value();
-    harness_ = harness_initiates ? &pair_->initiator() : &pair_->responder();
-    peer_ = harness_initiates ? &pair_->responder() : &pair_->initiator();
-    start_ = pair_->clock().now();
+    if (!(o_.peer.kind == PeerKind::Self ? open_self() : open_external())) return;
+    start_ = now();
+    last_activity_ = start_;
     harness_->add_observer([this](const engine::Event& e) { on_event(e, true); });
-    peer_->add_observer([this](const engine::Event& e) { on_event(e, false); });
+    if (peer_) peer_->add_observer([this](const engine::Event& e) { on_event(e, false); });
     install_hooks();
 
-    for (std::size_t i = 0; i < s_.steps.size() && r_.verdict == Verdict::Pass; ++i) {
+    bool ready = true;
+    if (udp_ && !o_.peer.adapter.empty()) ready = adapter_sync({"prepare"}, std::chrono::seconds(60), true);
+    for (std::size_t i = 0; ready && i < s_.steps.size() && r_.verdict == Verdict::Pass; ++i) {
       step_ = i;
       std::visit([this](const auto& st) { exec(st); }, s_.steps[i]);
       if (!mutation_error_.empty() && r_.verdict == Verdict::Pass) error(mutation_error_);
@@ -305,16 +322,314 @@ class SelfRun {
           error("the mutation found no outgoing message " + match_text(a.step->match) + " to change");
           break;
         }
+    if (udp_) finish_external();
     write_files();
   }
 
  private:
+  bool open_self() {
+    SelfPairOptions po;
+    const bool harness_initiates = s_.role == Role::Initiator;
+    po.initiator = harness_initiates ? s_.harness : s_.peer;
+    po.responder = harness_initiates ? s_.peer : s_.harness;
+    po.seed = o_.seed;
+    po.export_keys = true;
+    auto pair = SelfPair::create(std::move(po));
+    if (!pair) {
+      error("the engines could not be created: " + pair.error().to_string());
+      return false;
+    }
+    pair_ = std::move(pair).value();
+    harness_ = harness_initiates ? &pair_->initiator() : &pair_->responder();
+    peer_ = harness_initiates ? &pair_->responder() : &pair_->initiator();
+    return true;
+  }
+
+  bool open_external() {
+    engine::EngineConfig config = s_.harness;
+    // A peer without an adapter is configured by hand, with the profile's
+    // identities and PSK.
+    if (o_.peer.adapter.empty() && !apply_profile(config)) return false;
+    UdpDriverOptions d;
+    d.config = std::move(config);
+    d.udp.local_address = o_.peer.local_address;
+    d.udp.ike_port = o_.peer.local_port;
+    d.udp.natt_port = o_.peer.local_natt_port;
+    d.udp.role = s_.role == Role::Initiator ? net::Side::Initiator : net::Side::Responder;
+    d.udp.seed = o_.seed;
+    d.random = engine::seeded_random(o_.seed);
+    // Rows of deleted IKE SAs stay, so their last messages can be decrypted.
+    d.export_keys = true;
+    d.peer = *o_.peer.address;
+    auto created = UdpDriver::create(std::move(d));
+    if (!created) {
+      error("the harness could not open its sockets: " + created.error().to_string());
+      return false;
+    }
+    udp_ = std::move(created).value();
+    udp_->incoming_faults() = net::FaultInjector({}, o_.seed ^ 0x9e3779b97f4a7c15ull);
+    udp_->set_receive_observer([this](const net::UdpDatagram& d) { on_received(d); });
+    udp_->set_log([this](const std::string& line) { r_.events.push_back(line); });
+    harness_ = &udp_->engine();
+    return true;
+  }
+
+  // The profile's identities, and its PSK where the scenario gives both
+  // sides the same key (a scenario that gives the harness a wrong key on
+  // purpose keeps it).
+  bool apply_profile(engine::EngineConfig& c) {
+    const PeerProfile& p = o_.peer;
+    if (p.harness_identity)
+      if (auto id = parse_identity(*p.harness_identity)) c.local_id = *id;
+    if (p.peer_identity) {
+      if (*p.peer_identity == "%any") c.remote_id.reset();
+      else if (auto id = parse_identity(*p.peer_identity)) c.remote_id = *id;
+    }
+    if (p.psk && c.local_auth.psk == s_.peer.local_auth.psk) {
+      auto secret = read_secret_ref(p.psk->env, p.psk->file, "PSK", "peer profile " + p.name);
+      if (!secret) {
+        error(secret.error().to_string());
+        return false;
+      }
+      for (auto& e : c.psks)
+        if (e.psk == c.local_auth.psk) e.psk = *secret;
+      c.local_auth.psk = *secret;
+    }
+    return true;
+  }
+
+  core::TimePoint now() const { return pair_ ? pair_->clock().now() : udp_->clock().now(); }
+  double seconds_since_start() const { return std::chrono::duration<double>(now() - start_).count(); }
+
+  // Serves the link or the sockets until `done` holds or `limit` passes;
+  // returns whether `done` held. Against an external peer it also collects
+  // finished adapter calls, and stops early once the scenario has a verdict.
+  bool run_until(const std::function<bool()>& done, core::Duration limit) {
+    if (pair_) return pair_->run_until(done, limit);
+    bool held = false;
+    udp_->run(
+        [&] {
+          poll_adapters();
+          if (r_.verdict != Verdict::Pass) return true;
+          return held = done();
+        },
+        limit);
+    return held;
+  }
+
+  // ----- The external peer -----
+
+  AdapterContext context() const {
+    AdapterContext c;
+    std::error_code ec;
+    c.scenario_file = std::filesystem::absolute(s_.source, ec).string();
+    c.scenario_id = s_.id;
+    c.harness_role = role_name(s_.role);
+    c.harness_address = udp_->local_address_text();
+    c.harness_port = udp_->ike_port();
+    c.harness_natt_port = udp_->natt_port();
+    c.peer_address = *o_.peer.address;
+    c.peer_port = o_.peer.port;
+    c.peer_natt_port = o_.peer.natt_port;
+    return c;
+  }
+
+  // The lines an adapter call printed go into the events; its status
+  // decides: 0 goes on, 77 skips the scenario with the adapter's reason,
+  // anything else is an error when `fatal` (prepare) and only noted
+  // otherwise (a start the peer could not complete is for the scenario's
+  // expectations to judge). Returns whether the scenario goes on.
+  bool settle_call(AdapterCall& call, bool fatal) {
+    const std::string who = "adapter " + call.action();
+    auto out = call.out_lines();
+    auto err = call.err_lines();
+    for (const auto& l : out) r_.events.push_back(who + ": " + l);
+    for (const auto& l : err) r_.events.push_back(who + ": " + l);
+    if (call.status() == 0) return true;
+    if (call.status() == kAdapterUnsupported) {
+      if (r_.verdict == Verdict::Pass) {
+        r_.verdict = Verdict::Skip;
+        r_.reason = "the peer cannot " + call.action() + ": " +
+                    (out.empty() ? std::string("the adapter gave no reason") : out.front());
+      }
+      return false;
+    }
+    std::string why = who + (call.status() < 0 ? std::string(" was killed") : " exited with " + std::to_string(call.status())) +
+                      (err.empty() ? std::string() : ": " + err.back());
+    if (fatal) {
+      error(why);
+      return false;
+    }
+    r_.events.push_back(why);
+    return true;
+  }
+
+  // Runs an adapter action to its end while serving the sockets.
+  bool adapter_sync(const std::vector<std::string>& args, core::Duration limit, bool fatal) {
+    auto call = AdapterCall::start(o_.peer.adapter, args, context());
+    if (!call) {
+      if (fatal) error(call.error().to_string());
+      else r_.events.push_back(call.error().to_string());
+      return !fatal;
+    }
+    udp_->run([&] { return call->finished(); }, limit);
+    if (!call->finished()) {
+      call->kill();
+      std::string why = "adapter " + call->action() + " did not finish within " + seconds_text(limit);
+      if (fatal) error(why);
+      else r_.events.push_back(why);
+      return !fatal;
+    }
+    return settle_call(*call, fatal);
+  }
+
+  void poll_adapters() {
+    for (auto it = running_.begin(); it != running_.end();) {
+      if (!it->call.finished()) {
+        if (std::chrono::steady_clock::now() - it->started < kAdapterStartLimit) {
+          ++it;
+          continue;
+        }
+        it->call.kill();
+        r_.events.push_back("adapter " + it->call.action() + " did not finish within " +
+                            seconds_text(kAdapterStartLimit) + " and was killed");
+      }
+      settle_call(it->call, false);
+      it = running_.erase(it);
+    }
+  }
+
+  void start_by_adapter(const StartStep& st) {
+    const std::string kind = start_kind_name(st.kind);
+    auto call = AdapterCall::start(o_.peer.adapter, {"start", kind}, context());
+    if (!call) {
+      error(call.error().to_string());
+      return;
+    }
+    running_.push_back(Running{std::move(call).value(), std::chrono::steady_clock::now()});
+  }
+
+  // After the steps: adapter starts still running finish (or are killed),
+  // then the adapter's cleanup, or without one the harness deletes the IKE
+  // SAs it holds, so the next scenario meets a clean peer.
+  void finish_external() {
+    cleaning_ = true;
+    udp_->run(
+        [&] {
+          poll_adapters();
+          return running_.empty();
+        },
+        kAdapterStartLimit);
+    for (auto& r : running_) r.call.kill();
+    running_.clear();
+    if (!o_.peer.adapter.empty()) {
+      adapter_sync({"cleanup"}, kAdapterStartLimit, false);
+      return;
+    }
+    for (const auto& info : harness_->ike_sas())
+      if (info.state == engine::IkeSaState::Established) (void)harness_->delete_ike(info.serial);
+    udp_->run(
+        [&] {
+          for (const auto& info : harness_->ike_sas())
+            if (info.state == engine::IkeSaState::Deleting) return false;
+          return true;
+        },
+        std::chrono::seconds(5));
+  }
+
+  // A datagram from the external peer, before faults and the engine. A
+  // message with the bytes of an earlier one is the peer sending it again;
+  // fragments wait for the engine to reassemble them (on_event).
+  void on_received(const net::UdpDatagram& d) {
+    last_activity_ = now();
+    const core::BytesView wire = d.ike_message();
+    TranscriptMessage m;
+    m.time = seconds_since_start();
+    m.from_harness = false;
+    for (std::size_t k = 0; k < peer_messages_.size(); ++k) {
+      const TranscriptMessage& earlier = r_.transcript[peer_messages_[k]];
+      for (const auto& dg : earlier.datagrams)
+        if (core::BytesView(dg).size() == wire.size() && std::equal(wire.begin(), wire.end(), dg.begin())) {
+          m = earlier;
+          m.time = seconds_since_start();
+          m.datagrams = {Bytes(wire.begin(), wire.end())};
+          m.note = "sent again";
+          m.mutations.clear();
+          add_peer_message(std::move(m), true);
+          return;
+        }
+    }
+    m.datagrams = {Bytes(wire.begin(), wire.end())};
+    codec::Message msg;
+    auto decoded = codec::decode_message_into(wire, msg);
+    m.exchange = msg.header.exchange_type;
+    m.response = msg.header.is_response();
+    m.message_id = msg.header.message_id;
+    m.spi_i = msg.header.spi_i;
+    m.spi_r = msg.header.spi_r;
+    if (!decoded) {
+      m.note = "could not be decoded: " + codec::describe(decoded.error());
+      add_peer_message(std::move(m), false);
+      return;
+    }
+    const PayloadType last = msg.payloads.empty() ? PayloadType::NONE : msg.payloads.back().type;
+    if (last == PayloadType::SKF) {
+      fragments_.push_back(std::move(m.datagrams.front()));
+      return;
+    }
+    if (last != PayloadType::SK) {
+      m.payloads = std::move(msg.payloads);
+      add_peer_message(std::move(m), false);
+      return;
+    }
+    crypto::SkDecryptor decryptor(crypto::KeyTable{harness_->key_table()});
+    crypto::OpenedSk opened = decryptor.open(msg, wire);
+    if (opened.state == crypto::OpenedSk::State::Decrypted) {
+      if (auto inner = codec::decode_payloads(opened.first, opened.inner)) {
+        m.payloads = std::move(inner).value();
+        m.decrypted = true;
+      } else {
+        m.note = "decrypted, but the inner payloads do not decode: " + codec::describe(inner.error());
+      }
+    } else if (opened.state == crypto::OpenedSk::State::NoKeys) {
+      m.note = "not decrypted: the harness has no keys for this IKE SA";
+    } else {
+      m.note = "not decrypted: " + opened.error;
+    }
+    add_peer_message(std::move(m), false);
+  }
+
+  void add_peer_message(TranscriptMessage m, bool resent) {
+    if (cleaning_ && m.note.empty()) m.note = "after the steps, while cleaning up";
+    r_.transcript.push_back(std::move(m));
+    peer_messages_.push_back(r_.transcript.size() - 1);
+    peer_resent_.push_back(resent);
+  }
+
+  // ----- Both -----
+
   void on_event(const engine::Event& e, bool from_harness) {
     (from_harness ? harness_events_ : peer_events_).push_back(engine::format_event(e));
     if (from_harness) r_.events.push_back(harness_events_.back());
+    if (udp_ && e.kind == engine::EventKind::MessageReceived && !fragments_.empty()) {
+      // The engine reassembled the peer's fragments.
+      TranscriptMessage m;
+      m.time = seconds_since_start();
+      m.exchange = e.exchange;
+      m.response = e.response;
+      m.message_id = e.message_id;
+      m.spi_i = e.spi_i;
+      m.spi_r = e.spi_r;
+      m.datagrams = std::exchange(fragments_, {});
+      m.payloads = e.payloads;
+      m.decrypted = true;
+      add_peer_message(std::move(m), false);
+      return;
+    }
     if (e.kind != engine::EventKind::MessageSent) return;
+    last_activity_ = now();
     TranscriptMessage m;
-    m.time = std::chrono::duration<double>(pair_->clock().now() - start_).count();
+    m.time = seconds_since_start();
     m.from_harness = from_harness;
     m.exchange = e.exchange;
     m.response = e.response;
@@ -330,19 +645,23 @@ class SelfRun {
                    e.datagrams.front()[16] == static_cast<uint8_t>(PayloadType::SKF));
     if (from_harness && !e.retransmission) m.mutations = std::exchange(notes_, {});
     if (e.retransmission) m.note = "sent again";
-    r_.transcript.push_back(std::move(m));
+    else if (cleaning_) m.note = "after the steps, while cleaning up";
     if (!from_harness) {
-      peer_messages_.push_back(r_.transcript.size() - 1);
-      peer_resent_.push_back(e.retransmission);
+      add_peer_message(std::move(m), e.retransmission);
+      return;
     }
+    r_.transcript.push_back(std::move(m));
   }
 
+  // A verdict, once given, stays: the first problem is the one reported.
   void error(std::string why) {
+    if (r_.verdict != Verdict::Pass) return;
     r_.verdict = Verdict::Error;
     r_.reason = std::move(why);
     r_.failed_step = step_;
   }
   void fail(std::string reason, std::string expected, std::string got, std::optional<std::size_t> message = {}) {
+    if (r_.verdict != Verdict::Pass) return;
     r_.verdict = Verdict::Fail;
     r_.reason = "step " + std::to_string(step_ + 1) + " (" + describe(s_.steps[step_]) + "): " + reason;
     r_.expected = std::move(expected);
@@ -355,6 +674,11 @@ class SelfRun {
   const engine::Endpoint& address_of(const engine::Engine& e) const {
     return &e == &pair_->initiator() ? pair_->options().initiator_address : pair_->options().responder_address;
   }
+  // Where the harness sends its IKE_SA_INIT, and the peer's NAT-T port.
+  std::pair<engine::Endpoint, uint16_t> peer_endpoint() const {
+    if (pair_) return {address_of(*peer_), 4500};
+    return {engine::Endpoint{*address_bytes(*o_.peer.address), o_.peer.port}, o_.peer.natt_port};
+  }
 
   // The newest IKE SA of a side that is not gone; 0 when none.
   uint64_t newest_sa(engine::Engine& e) {
@@ -366,16 +690,28 @@ class SelfRun {
   }
 
   // Lets datagrams in flight arrive: assertions look at settled engines.
+  // Against an external peer: until nothing was sent or received for a
+  // moment (at most a few seconds), so answers on their way are in.
   void settle() {
-    pair_->run_until([this] { return pair_->link().in_flight() == 0; }, std::chrono::seconds(5));
+    if (pair_) {
+      pair_->run_until([this] { return pair_->link().in_flight() == 0; }, std::chrono::seconds(5));
+      return;
+    }
+    run_until([this] { return now() - last_activity_ >= kQuiet; }, std::chrono::seconds(3));
   }
 
   void exec(const StartStep& st) {
+    if (st.by == Side::Peer && udp_) {
+      start_by_adapter(st);
+      return;
+    }
     engine::Engine& e = side(st.by);
     const std::string who = st.by == Side::Harness ? "the harness" : "the peer";
     if (st.kind == StartKind::IkeSa) {
-      const engine::Engine& other = side(st.by == Side::Harness ? Side::Peer : Side::Harness);
-      if (auto r = e.initiate(address_of(other), 4500); !r) error(who + " could not start an IKE SA: " + r.error().to_string());
+      std::pair<engine::Endpoint, uint16_t> to =
+          st.by == Side::Harness ? peer_endpoint() : std::pair{address_of(*harness_), uint16_t{4500}};
+      if (auto r = e.initiate(to.first, to.second); !r)
+        error(who + " could not start an IKE SA: " + r.error().to_string());
       return;
     }
     settle();
@@ -426,7 +762,7 @@ class SelfRun {
       // Silence from now on: messages that came before this step (such as
       // retransmissions no expect asked for) do not count.
       const std::size_t start = peer_messages_.size();
-      if (pair_->run_until([&] { return peer_messages_.size() > start; }, ex.within)) {
+      if (run_until([&] { return peer_messages_.size() > start; }, ex.within)) {
         std::size_t idx = peer_messages_[start];
         fail("the peer sent a message", "no message within " + seconds_text(ex.within),
              message_label(r_.transcript[idx]) + (peer_resent_[start] ? " (sent again)" : ""), idx);
@@ -467,7 +803,7 @@ class SelfRun {
       while (cursor_ < peer_messages_.size() && peer_resent_[cursor_] != ex.retransmission) ++cursor_;
       return cursor_ < peer_messages_.size();
     };
-    const bool arrived = next() || pair_->run_until(next, ex.within);
+    const bool arrived = next() || run_until(next, ex.within);
     std::string want = match_text(ex.match);
     if (ex.payloads) want += " " + specs_text(*ex.payloads);
     if (!arrived) {
@@ -574,6 +910,11 @@ class SelfRun {
   }
 
   void exec(const AssertStep& a) {
+    if (a.side == Side::Peer && !peer_) {
+      r_.events.push_back("step " + std::to_string(step_ + 1) +
+                          " (assert on the peer): not checked, the state of an external peer cannot be read");
+      return;
+    }
     settle();
     engine::Engine& e = side(a.side);
     const std::string who = a.side == Side::Harness ? "harness" : "peer";
@@ -630,11 +971,17 @@ class SelfRun {
   }
 
   void exec(const WaitStep& w) {
-    pair_->run_until([] { return false; }, w.duration);
+    run_until([] { return false; }, w.duration);
   }
 
   void exec(const FaultStep& f) {
     net::FaultRule rule = f.rule;
+    if (udp_) {
+      // Each injector sees one direction only.
+      if (!f.from || *f.from == Side::Harness) udp_->transport().faults().add_rule(rule);
+      if (!f.from || *f.from == Side::Peer) udp_->incoming_faults().add_rule(std::move(rule));
+      return;
+    }
     const bool harness_initiates = s_.role == Role::Initiator;
     if (f.from) {
       bool i_to_r = (*f.from == Side::Harness) == harness_initiates;
@@ -791,20 +1138,20 @@ class SelfRun {
   }
 
   void write_files() {
-    if (o_.out_dir.empty() || !pair_) return;
+    if (o_.out_dir.empty() || (!pair_ && !udp_)) return;
     namespace fs = std::filesystem;
     fs::path base = fs::path(o_.out_dir) / s_.id;
     std::error_code ec;
     fs::create_directories(base.parent_path(), ec);
     std::string pcap = base.string() + ".pcap";
     if (auto w = reports::PcapWriter::open(pcap)) {
-      if (pair_->write_pcap(*w)) r_.pcap_file = s_.id + ".pcap";
+      if (pair_ ? pair_->write_pcap(*w) : udp_->write_pcap(*w)) r_.pcap_file = s_.id + ".pcap";
     } else {
       r_.events.push_back("no capture written: " + w.error().to_string());
     }
     if (o_.export_keys) {
       // The user asked for key export (the default for self mode, whose keys
-      // come from a seed and protect nothing).
+      // come from a seed and protect nothing; --export-keys otherwise).
       std::ofstream keys(base.string() + ".keys");
       auto rows = harness_->key_table();
       keys << crypto::format_key_table(rows);
@@ -815,7 +1162,19 @@ class SelfRun {
   const Scenario& s_;
   const RunOptions& o_;
   ScenarioResult& r_;
-  std::unique_ptr<SelfPair> pair_;
+  static constexpr core::Duration kQuiet = std::chrono::milliseconds(200);
+  static constexpr core::Duration kAdapterStartLimit = std::chrono::seconds(30);
+
+  std::unique_ptr<SelfPair> pair_;           // self mode
+  std::unique_ptr<UdpDriver> udp_;           // an external peer
+  struct Running {
+    AdapterCall call;
+    std::chrono::steady_clock::time_point started;
+  };
+  std::vector<Running> running_;             // adapter starts not yet finished
+  std::vector<Bytes> fragments_;             // the peer's SKF datagrams not yet reassembled
+  bool cleaning_ = false;                    // the steps are over
+  core::TimePoint last_activity_{};          // the last datagram sent or received
   engine::Engine* harness_ = nullptr;
   engine::Engine* peer_ = nullptr;
   core::TimePoint start_{};
@@ -856,10 +1215,7 @@ uint64_t mix(uint64_t seed, const std::string& id) {
 std::string describe(const Step& step) {
   struct V {
     std::string operator()(const StartStep& s) const {
-      static const char* kNames[] = {"ike_sa", "child_sa", "rekey_child", "rekey_ike",
-                                     "delete_child", "delete_ike", "liveness", "cfg_set"};
-      return std::string(s.by == Side::Harness ? "harness" : "peer") + " starts " +
-             kNames[static_cast<int>(s.kind)];
+      return std::string(s.by == Side::Harness ? "harness" : "peer") + " starts " + start_kind_name(s.kind);
     }
     std::string operator()(const ExpectStep& e) const {
       if (e.nothing) return "expect nothing within " + seconds_text(e.within);
@@ -894,14 +1250,9 @@ ScenarioResult result_for(const Scenario& s) {
 ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   ScenarioResult r = result_for(scenario);
   auto t0 = std::chrono::steady_clock::now();
-  if (options.peer.kind != PeerKind::Self) {
-    r.verdict = Verdict::Error;
-    r.reason = "running against an external peer is not available in this version; use the built-in peer";
-  } else {
-    RunOptions o = options;
-    o.seed = mix(options.seed, scenario.id);
-    SelfRun(scenario, o, r).run();
-  }
+  RunOptions o = options;
+  o.seed = mix(options.seed, scenario.id);
+  ScenarioRun(scenario, o, r).run();
   r.duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
@@ -924,6 +1275,9 @@ std::vector<ScenarioResult> run_all(const std::vector<Scenario>& scenarios, cons
     if (auto why = options.peer.disabled_reason(s.id)) return "disabled by peer profile " + options.peer.name + ": " + *why;
     for (const auto& c : s.requires_capabilities)
       if (!options.peer.has(c)) return "the peer lacks capability \"" + c + "\"";
+    if (options.peer.kind == PeerKind::External && options.peer.adapter.empty() && peer_starts(s))
+      return "the peer must start exchanges, and peer profile " + options.peer.name +
+             " has no adapter to make it (docs/scenarios.md, \"Peer adapters\")";
     return std::nullopt;
   };
   auto finish = [&](std::size_t i, ScenarioResult r) {
@@ -973,6 +1327,9 @@ std::vector<ScenarioResult> run_all(const std::vector<Scenario>& scenarios, cons
         if (progress) progress(results[i], done, scenarios.size());
       }
     };
+    // An external peer is one machine with one configuration, and the
+    // harness's ports are fixed: one scenario at a time.
+    if (options.peer.kind == PeerKind::External) jobs = 1;
     unsigned n = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(wave.size())));
     std::vector<std::thread> threads;
     for (unsigned t = 1; t < n; ++t) threads.emplace_back(worker);

@@ -231,13 +231,37 @@ void UdpDriver::deliver(const net::UdpDatagram& d) {
         host_port_text(d.from_address, d.from_port) + " on the " + std::string(net::name_of(d.socket)) + " socket");
     return;
   }
+  if (receive_observer_) receive_observer_(d);
+  if (incoming_faults_.rules().empty()) {
+    hand_to_engine(d, d.ike_message());
+    return;
+  }
+  const bool marker = d.socket == net::LocalSocket::NatT;
+  const net::Direction dir = transport_.role() == net::Side::Initiator ? net::Direction::ResponderToInitiator
+                                                                         : net::Direction::InitiatorToResponder;
+  for (auto& copy : incoming_faults_.apply(dir, d.bytes, marker)) {
+    auto shared = std::make_shared<net::UdpDatagram>(d);
+    shared->bytes = std::move(copy.datagram);
+    auto give = [this, shared, marker] {
+      core::BytesView all(shared->bytes);
+      if (marker && all.size() >= 4) all = all.subspan(4);
+      hand_to_engine(*shared, all);
+    };
+    if (copy.delay <= core::Duration{0})
+      give();
+    else
+      clock_.schedule_after(copy.delay, give);
+  }
+}
+
+void UdpDriver::hand_to_engine(const net::UdpDatagram& d, core::BytesView ike_message) {
   auto from = address_bytes(d.from_address);
   if (!from) {
     log(from.error().to_string());
     return;
   }
-  engine_->receive(d.ike_message(), engine::Route{engine::Endpoint{std::move(from).value(), d.from_port},
-                                                  d.socket == net::LocalSocket::NatT});
+  engine_->receive(ike_message, engine::Route{engine::Endpoint{std::move(from).value(), d.from_port},
+                                              d.socket == net::LocalSocket::NatT});
 }
 
 UdpDriver::RunEnd UdpDriver::run(const std::function<bool()>& stop, core::Duration limit,

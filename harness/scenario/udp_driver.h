@@ -107,6 +107,18 @@ class UdpDriver {
   // the bound one when it stayed a wildcard.
   std::string local_address_text() const;
 
+  // Called for every IKE datagram received, before the incoming faults and
+  // before the engine sees it (the scenario runner's transcript of what the
+  // peer sent). Default: none.
+  void set_receive_observer(std::function<void(const net::UdpDatagram&)> observer) {
+    receive_observer_ = std::move(observer);
+  }
+  // Faults on what the peer sends, applied after the receive observer and
+  // before the engine (the transport's own injector covers what is sent).
+  // Delayed copies reach the engine when the run loop's timers fire. Seeded
+  // with 0 until replaced.
+  net::FaultInjector& incoming_faults() { return incoming_faults_; }
+
   // Problems the engine cannot see (a failed sendto, a receive error, a
   // datagram that is neither IKE nor ESP), one line each. Default: dropped.
   void set_log(std::function<void(const std::string& line)> log) { log_ = std::move(log); }
@@ -138,6 +150,7 @@ class UdpDriver {
  private:
   UdpDriver(net::UdpTransport transport, std::string local_scope);
   void deliver(const net::UdpDatagram& d);
+  void hand_to_engine(const net::UdpDatagram& d, core::BytesView ike_message);
   void send(const engine::Route& to, core::BytesView message);
   void log(const std::string& line) const;
 
@@ -151,6 +164,8 @@ class UdpDriver {
   engine::Endpoint local_;
   std::unique_ptr<engine::Engine> engine_;
   std::function<void(const std::string&)> log_;
+  std::function<void(const net::UdpDatagram&)> receive_observer_;
+  net::FaultInjector incoming_faults_;
 };
 
 }  // namespace ikeh::scenario

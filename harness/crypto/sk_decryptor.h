@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Opens the SK and SKF payloads of captured IKE messages with the keys of a
-// Wireshark key table, for `ikeharness decode --keys`. Keys are chosen by the
-// SPI pair, then SK_ei/SK_ai or SK_er/SK_ar by the message's I flag (RFC 7296
-// 3.1: the sender's original role, not request/response). The ICV or AEAD tag
-// is checked before anything is decrypted (crypto::unprotect), CCM included.
+// Wireshark key table, for `ikeharness decode --keys` and for the scenario
+// runner's transcript of an external peer. Keys are chosen by the SPI pair,
+// then SK_ei/SK_ai or SK_er/SK_ar by the message's I flag (RFC 7296 3.1: the
+// sender's original role, not request/response). The ICV or AEAD tag is
+// checked before anything is decrypted (crypto::unprotect), CCM included.
 // A row whose integrity is "ANY n-bits ... [No Checking]" gives no algorithm:
 // such messages are decrypted with the n-bit ICV skipped and say so.
 #pragma once
@@ -16,7 +17,7 @@
 #include "harness/crypto/key_table.h"
 #include "harness/crypto/sk.h"
 
-namespace ikeh::cli {
+namespace ikeh::crypto {
 
 struct OpenedSk {
   enum class State : uint8_t { Decrypted, FragmentPending, NoKeys, Failed };
@@ -49,4 +50,4 @@ class SkDecryptor {
   std::map<MessageKey, uint16_t> received_;
 };
 
-}  // namespace ikeh::cli
+}  // namespace ikeh::crypto

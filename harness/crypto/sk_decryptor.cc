@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "harness/cli/sk_decryptor.h"
+#include "harness/crypto/sk_decryptor.h"
 
-namespace ikeh::cli {
+namespace ikeh::crypto {
 
 namespace {
 
@@ -115,4 +115,4 @@ OpenedSk SkDecryptor::open(const codec::Message& m, core::BytesView wire) {
   return out;
 }
 
-}  // namespace ikeh::cli
+}  // namespace ikeh::crypto
