@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -70,22 +72,40 @@ TEST(PeerProfile, BundledStrongswan) {
   ASSERT_TRUE(p.ok()) << p.error().to_string();
   EXPECT_EQ(p->name, "strongswan");
   EXPECT_EQ(p->kind, PeerKind::External);
-  EXPECT_EQ(p->address, "127.0.0.1");
+  EXPECT_EQ(p->address, "198.51.100.2");
   EXPECT_EQ(p->port, 500);
   EXPECT_EQ(p->natt_port, 4500);
-  ASSERT_TRUE(p->psk.has_value());
-  EXPECT_EQ(p->psk->env, "IKEH_STRONGSWAN_PSK");
-  EXPECT_TRUE(p->psk->file.empty());
-  EXPECT_TRUE(p->peer_identity.has_value());
-  EXPECT_TRUE(p->harness_identity.has_value());
+  EXPECT_EQ(p->local_address, "198.51.100.1");
+  // The adapter configures charon from each scenario: no identities or PSK here.
+  EXPECT_FALSE(p->psk.has_value());
+  EXPECT_FALSE(p->peer_identity.has_value());
+  EXPECT_FALSE(p->harness_identity.has_value());
+  EXPECT_EQ(p->adapter, kPeersDir + "/strongswan_adapter.py");
+  EXPECT_EQ(::access(p->adapter.c_str(), X_OK), 0) << p->adapter << " is not executable";
   for (auto c : {"initiator", "responder", "cookie", "fragmentation", "cfg_request", "certificates", "natt", "ipv6",
                  "redirect", "eap"})
     EXPECT_TRUE(p->has(c)) << c;
   EXPECT_FALSE(p->has("cfg_set"));
   EXPECT_FALSE(p->has("childless"));
-  EXPECT_THAT(p->description, HasSubstr("CFG_SET"));
-  EXPECT_THAT(p->description, HasSubstr("ikev2-notes.md"));
-  EXPECT_TRUE(p->deviations.empty());
+  EXPECT_THAT(p->description, HasSubstr("strongswan_adapter.py"));
+}
+
+TEST(PeerProfile, AdapterIsResolvedAgainstTheProfilesFolderAndExternalOnly) {
+  auto p = parse_peer_profile(R"({"kind": "external", "address": "192.0.2.1", "adapter": "tools/run.sh"})", "x.json",
+                              "x", "/etc/peers");
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  EXPECT_EQ(p->adapter, "/etc/peers/tools/run.sh");
+  auto abs = parse_peer_profile(R"({"kind": "external", "address": "192.0.2.1", "adapter": "/opt/a"})", "x.json",
+                                "x", "/etc/peers");
+  ASSERT_TRUE(abs.ok());
+  EXPECT_EQ(abs->adapter, "/opt/a");
+  auto self = parse_peer_profile(R"({"kind": "self", "adapter": "a.sh"})", "x.json", "x", "/etc/peers");
+  ASSERT_FALSE(self.ok());
+  EXPECT_THAT(self.error().to_string(), HasSubstr("/adapter: a self peer runs in this process"));
+  auto empty = parse_peer_profile(R"({"kind": "external", "address": "192.0.2.1", "adapter": ""})", "x.json", "x",
+                                  "/etc/peers");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_THAT(empty.error().to_string(), HasSubstr("/adapter: empty"));
 }
 
 TEST(PeerProfile, BundledCiscoTemplate) {
