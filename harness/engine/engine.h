@@ -148,6 +148,11 @@ struct OutgoingHooks {
   // The SK protection faults (IV, padding, pad length, ICV) of an encrypted
   // message sent unfragmented; not called for SKF fragments (RFC 7383).
   std::function<void(const OutgoingContext&, crypto::ProtectFaults& faults)> protect;
+  // Encrypted messages: a datagram size to fragment this message to (RFC
+  // 7383 SKF), whether or not fragmentation was negotiated and whatever the
+  // message's size (a single fragment is sent as SKF 1 of 1); nothing: the
+  // usual rule. Called before protection; `protect` is then not called.
+  std::function<std::optional<std::size_t>(const OutgoingContext&)> fragment;
   // The datagrams after protection and fragmentation (IKE messages without
   // non-ESP marker), just before they are handed to EngineEnv::send. May
   // change, drop, add or duplicate datagrams. For IKE_SA_INIT the first
@@ -156,7 +161,7 @@ struct OutgoingHooks {
   // is given up or dropped.
   std::function<void(const OutgoingContext&, std::vector<Bytes>& datagrams)> wire;
 
-  bool empty() const { return !plain && !encoded && !protect && !wire; }
+  bool empty() const { return !plain && !encoded && !protect && !fragment && !wire; }
 };
 
 class Engine {

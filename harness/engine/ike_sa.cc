@@ -439,12 +439,13 @@ core::Result<std::vector<Bytes>> IkeSa::seal(ExchangeType type, bool response, u
   // RFC 7383 2.5: fragment only once both sides announced support, and only
   // messages that would not fit.
   std::size_t estimate = 28 + 4 + suite.encr.iv_size + chain.size() + suite.encr.block_size + 16 + 64;
-  if (init && init->fragmentation && estimate > engine.config_.fragment_size) {
-    auto frags = crypto::protect_fragments(*ctx_out_, m, first, chain, engine.config_.fragment_size,
+  const std::optional<std::size_t> forced = hooks.fragment ? hooks.fragment(hook_ctx) : std::nullopt;
+  if (forced || (init && init->fragmentation && estimate > engine.config_.fragment_size)) {
+    auto frags = crypto::protect_fragments(*ctx_out_, m, first, chain, forced.value_or(engine.config_.fragment_size),
                                            engine.env_.random);
     if (!frags) return frags.error();
     // One fragment: a plain SK message is what RFC 7383 2.5.2 expects then.
-    if (frags->size() > 1) out = std::move(frags).value();
+    if (frags->size() > 1 || forced) out = std::move(frags).value();
   }
   if (out.empty()) {
     crypto::ProtectFaults faults;

@@ -45,7 +45,7 @@ std::vector<std::string> read_lines(const std::string& path) {
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> AdapterContext::environment() const {
-  return {
+  std::vector<std::pair<std::string, std::string>> all = {
       {"IKEH_SCENARIO_FILE", scenario_file},
       {"IKEH_SCENARIO_ID", scenario_id},
       {"IKEH_HARNESS_ROLE", harness_role},
@@ -56,6 +56,10 @@ std::vector<std::pair<std::string, std::string>> AdapterContext::environment() c
       {"IKEH_PEER_PORT", std::to_string(peer_port)},
       {"IKEH_PEER_NATT_PORT", std::to_string(peer_natt_port)},
   };
+  std::vector<std::pair<std::string, std::string>> set;
+  for (auto& kv : all)
+    if (!kv.second.empty()) set.push_back(std::move(kv));
+  return set;
 }
 
 core::Result<AdapterCall> AdapterCall::start(const std::string& program, const std::vector<std::string>& args,
@@ -146,6 +150,18 @@ bool AdapterCall::finished() {
   if (r == 0) return false;
   status_ = r == pid_ && WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
   pid_ = -1;
+  return true;
+}
+
+bool AdapterCall::wait(std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (!finished()) {
+    if (std::chrono::steady_clock::now() >= end) {
+      kill();
+      return false;
+    }
+    ::usleep(10000);
+  }
   return true;
 }
 

@@ -3,7 +3,7 @@
 // configures an external peer for a scenario and makes it start exchanges.
 // The protocol (docs/scenarios.md, "Peer adapters"):
 //
-//   ADAPTER prepare | start KIND | cleanup
+//   ADAPTER setup | prepare | start KIND | cleanup
 //
 // with the working folder set to the profile's folder and the environment of
 // this process plus the IKEH_* variables of AdapterContext::environment().
@@ -16,6 +16,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,9 +30,9 @@ inline constexpr int kAdapterUnsupported = 77;
 
 // What the adapter is told about the scenario and both ends.
 struct AdapterContext {
-  std::string scenario_file;  // absolute
-  std::string scenario_id;
-  std::string harness_role;   // "initiator" or "responder"
+  std::string scenario_file;  // absolute; empty for setup
+  std::string scenario_id;    // empty for setup
+  std::string harness_role;   // "initiator" or "responder"; empty for setup
   std::string harness_address;
   uint16_t harness_port = 0, harness_natt_port = 0;
   std::string peer_address;
@@ -39,7 +40,8 @@ struct AdapterContext {
 
   // IKEH_SCENARIO_FILE, IKEH_SCENARIO_ID, IKEH_HARNESS_ROLE,
   // IKEH_HARNESS_ADDRESS, IKEH_HARNESS_PORT, IKEH_HARNESS_NATT_PORT,
-  // IKEH_PEER_ADDRESS, IKEH_PEER_PORT, IKEH_PEER_NATT_PORT.
+  // IKEH_PEER_ADDRESS, IKEH_PEER_PORT, IKEH_PEER_NATT_PORT; empty values
+  // are left out.
   std::vector<std::pair<std::string, std::string>> environment() const;
 };
 
@@ -58,6 +60,9 @@ class AdapterCall {
 
   // Whether the program has exited (reaps it; never blocks).
   bool finished();
+  // Blocks until the program exits or `limit` passes (then kills it);
+  // returns whether it exited on its own. For calls that need no serving.
+  bool wait(std::chrono::milliseconds limit);
   // Kills the program's process group (SIGKILL) and reaps it; its status
   // then reads as a failure.
   void kill();

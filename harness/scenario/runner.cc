@@ -1245,6 +1245,30 @@ ScenarioResult result_for(const Scenario& s) {
   return r;
 }
 
+// Runs `ADAPTER setup` to its end; nothing when it succeeded, else the
+// verdict (skip for 77, error otherwise) and reason every scenario gets.
+std::optional<std::pair<Verdict, std::string>> adapter_setup(const PeerProfile& peer) {
+  AdapterContext c;
+  c.harness_address = peer.local_address;
+  c.harness_port = peer.local_port;
+  c.harness_natt_port = peer.local_natt_port;
+  c.peer_address = *peer.address;
+  c.peer_port = peer.port;
+  c.peer_natt_port = peer.natt_port;
+  auto call = AdapterCall::start(peer.adapter, {"setup"}, c);
+  if (!call) return std::pair{Verdict::Error, call.error().to_string()};
+  if (!call->wait(std::chrono::seconds(60)))
+    return std::pair{Verdict::Error, std::string("adapter setup did not finish within 60 s")};
+  if (call->status() == 0) return std::nullopt;
+  auto out = call->out_lines();
+  auto err = call->err_lines();
+  if (call->status() == kAdapterUnsupported)
+    return std::pair{Verdict::Skip, "the peer cannot be set up: " +
+                                        (out.empty() ? std::string("the adapter gave no reason") : out.front())};
+  return std::pair{Verdict::Error, "adapter setup exited with " + std::to_string(call->status()) +
+                                       (err.empty() ? std::string() : ": " + err.back())};
+}
+
 }  // namespace
 
 ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options) {
@@ -1294,6 +1318,12 @@ std::vector<ScenarioResult> run_all(const std::vector<Scenario>& scenarios, cons
     results[i] = std::move(r);
   };
 
+  // An adapter's setup makes the peer reachable before anything binds or
+  // prepares; when it cannot, no scenario can run.
+  std::optional<std::pair<Verdict, std::string>> setup_failed;
+  if (options.peer.kind == PeerKind::External && !options.peer.adapter.empty() && !scenarios.empty())
+    setup_failed = adapter_setup(options.peer);
+
   // Sanity scenarios run in a first wave, the rest in a second one.
   std::vector<bool> is_sanity(scenarios.size(), false);
   for (const auto& s : scenarios)
@@ -1310,7 +1340,8 @@ std::vector<ScenarioResult> run_all(const std::vector<Scenario>& scenarios, cons
         const Scenario& s = scenarios[i];
         ScenarioResult r;
         std::optional<std::string> why = precheck(s);
-        if (!why && s.sanity) {
+        const bool setup_verdict = !why && setup_failed;
+        if (!why && !setup_verdict && s.sanity) {
           auto it = index.find(*s.sanity);
           if (it != index.end()) {
             std::lock_guard lock(mu);
@@ -1319,7 +1350,13 @@ std::vector<ScenarioResult> run_all(const std::vector<Scenario>& scenarios, cons
               why = "sanity scenario " + *s.sanity + " did not pass";
           }
         }
-        r = why ? skipped(s, *why) : run_scenario(s, options);
+        if (setup_verdict) {
+          r = result_for(s);
+          r.verdict = setup_failed->first;
+          r.reason = setup_failed->second;
+        } else {
+          r = why ? skipped(s, *why) : run_scenario(s, options);
+        }
         std::lock_guard lock(mu);
         finish(i, std::move(r));
         ready[i] = true;

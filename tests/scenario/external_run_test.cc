@@ -254,5 +254,45 @@ TEST(ExternalRun, ScenarioWherePeerStartsIsSkippedWithoutAdapter) {
   EXPECT_NE(results[0].reason.find("has no adapter"), std::string::npos) << results[0].reason;
 }
 
+TEST(ExternalRun, SetupRunsOnceBeforeAnyScenario) {
+  Scenario s = load("rfc7296/1.2-initial-exchanges");
+  Scenario t = load("rfc7296/1.4-liveness-check-empty-response");
+  LoopbackPeer peer(s.peer);
+  testing_support::TempDir dir("ikeh-adapter");
+  const std::string log = dir.path() + "/calls";
+  RunOptions o;
+  o.peer = external(peer.port(), peer.natt_port());
+  o.peer.capabilities = {"responder"};
+  o.peer.adapter = script(dir, "adapter.sh",
+                          "echo \"$1 ${IKEH_SCENARIO_ID:-none} $IKEH_HARNESS_ADDRESS $IKEH_PEER_PORT\" >> " + log + "\n");
+  auto results = run_all({s, t}, o, 2);
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& r : results) EXPECT_EQ(r.verdict, Verdict::Pass) << r.id << ": " << r.reason;
+  const std::string port = std::to_string(peer.port());
+  const std::string a = "rfc7296/1.2-initial-exchanges 127.0.0.1 " + port + "\n";
+  const std::string b = "rfc7296/1.4-liveness-check-empty-response 127.0.0.1 " + port + "\n";
+  EXPECT_EQ(read(log), "setup none 127.0.0.1 " + port + "\nprepare " + a + "cleanup " + a + "prepare " + b +
+                           "cleanup " + b);
+}
+
+TEST(ExternalRun, FailedSetupGivesEveryScenarioItsVerdict) {
+  Scenario s = load("rfc7296/1.2-initial-exchanges");
+  Scenario t = load("rfc7296/1.4-liveness-check-empty-response");
+  testing_support::TempDir dir("ikeh-adapter");
+  RunOptions o;
+  o.peer = external(9, 9);
+  o.peer.capabilities = {"responder"};
+  o.peer.adapter = script(dir, "skip.sh", "[ \"$1\" = setup ] && { echo 'needs root'; exit 77; }\nexit 0\n");
+  for (const auto& r : run_all({s, t}, o, 1)) {
+    EXPECT_EQ(r.verdict, Verdict::Skip);
+    EXPECT_EQ(r.reason, "the peer cannot be set up: needs root");
+  }
+  o.peer.adapter = script(dir, "fail.sh", "echo 'no such namespace' >&2\nexit 1\n");
+  for (const auto& r : run_all({s, t}, o, 1)) {
+    EXPECT_EQ(r.verdict, Verdict::Error);
+    EXPECT_EQ(r.reason, "adapter setup exited with 1: no such namespace");
+  }
+}
+
 }  // namespace
 }  // namespace ikeh::scenario

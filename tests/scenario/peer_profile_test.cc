@@ -82,11 +82,10 @@ TEST(PeerProfile, BundledStrongswan) {
   EXPECT_FALSE(p->harness_identity.has_value());
   EXPECT_EQ(p->adapter, kPeersDir + "/strongswan_adapter.py");
   EXPECT_EQ(::access(p->adapter.c_str(), X_OK), 0) << p->adapter << " is not executable";
-  for (auto c : {"initiator", "responder", "cookie", "fragmentation", "cfg_request", "certificates", "natt", "ipv6",
-                 "redirect", "eap"})
+  for (auto c : {"initiator", "responder", "cookie", "fragmentation", "cfg_request", "certificates", "childless",
+                 "natt", "ipv6", "redirect", "eap"})
     EXPECT_TRUE(p->has(c)) << c;
   EXPECT_FALSE(p->has("cfg_set"));
-  EXPECT_FALSE(p->has("childless"));
   EXPECT_THAT(p->description, HasSubstr("strongswan_adapter.py"));
 }
 
