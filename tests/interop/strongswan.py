@@ -315,32 +315,25 @@ def wait_for(predicate, timeout, what="", interval=0.1):
         time.sleep(interval)
 
 
-_SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.:/%@,+*\-\[\] ]+$")
+def _load_adapter():
+    """scenarios/peers/strongswan_adapter.py as a module: the product's own swanctl rendering."""
+    import importlib.util
+    import sys
+    sys.dont_write_bytecode = True  # no __pycache__ in scenarios/peers
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "scenarios", "peers", "strongswan_adapter.py")
+    spec = importlib.util.spec_from_file_location("strongswan_adapter", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _render_value(v):
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, (list, tuple)):
-        v = ", ".join(str(x) for x in v)
-    v = str(v)
-    if _SAFE_VALUE.match(v) and v == v.strip():
-        return v
-    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def render_conf(tree, indent=0):
+def render_conf(tree):
     """strongswan.conf / swanctl.conf syntax from nested dicts."""
-    pad = "  " * indent
-    out = []
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            out.append(f"{pad}{key} {{")
-            out.append(render_conf(value, indent + 1))
-            out.append(f"{pad}}}")
-        elif value is not None:
-            out.append(f"{pad}{key} = {_render_value(value)}")
-    return "\n".join(line for line in out if line != "")
+    return _ADAPTER.render(tree)
+
+
+_ADAPTER = _load_adapter()
 
 
 def _merge(base, extra):
