@@ -104,6 +104,11 @@ struct EngineConfig {
   std::size_t fragment_size = 1280;
   std::vector<uint16_t> signature_hashes = {2, 3, 4};  // RFC 7427: SHA2-256, SHA2-384, SHA2-512
   bool redirect_supported = false;  // send REDIRECT_SUPPORTED (RFC 5685 3) as an initiator
+  // Vendor ID payloads (RFC 7296 3.12): last in IKE_SA_INIT, first in
+  // IKE_AUTH (a FlexVPN spoke and hub send FLEXVPN-SUPPORTED and Cisco's
+  // other VIDs there). Sent in both roles.
+  std::vector<core::Bytes> vendor_ids_init;
+  std::vector<core::Bytes> vendor_ids_auth;
   // Responder: answer with N(COOKIE) once this many half-open IKE SAs exist
   // (0: always; unset: never) (RFC 7296 2.6).
   std::optional<uint32_t> cookie_threshold;

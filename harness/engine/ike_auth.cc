@@ -494,7 +494,8 @@ core::Result<std::vector<Payload>> IkeAuthInitiator::build_inner() {
   std::vector<Payload> inner;
   // IDi, AUTH, SA, TSi, TSr, the five notifies and the optional ones: the
   // common requests need no growth.
-  inner.reserve(12 + proof->certs.size());
+  inner.reserve(12 + config_->vendor_ids.size() + proof->certs.size());
+  add_vendor_ids(inner, config_->vendor_ids);
   inner.emplace_back(PayloadType::IDi, config_->idi);
   for (auto& c : proof->certs) inner.push_back(std::move(c));
   // RFC 7296 3.7: one CERTREQ listing the SHA-1 of each anchor's SPKI.
@@ -715,7 +716,8 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   auto own = prove(*sa_, false, config_->local_auth, config_->idr, looked_up);
   if (!own) return own.error();
   std::vector<Payload> out;
-  out.reserve(10 + own->certs.size());  // as build_inner(): no growth in the common case
+  out.reserve(10 + config_->vendor_ids.size() + own->certs.size());  // as build_inner()
+  add_vendor_ids(out, config_->vendor_ids);
   out.emplace_back(PayloadType::IDr, config_->idr);
   for (auto& c : own->certs) out.push_back(std::move(c));
   out.emplace_back(PayloadType::AUTH, std::move(own->auth));

@@ -167,6 +167,9 @@ using PskLookup = std::function<std::optional<crypto::Secret>(const codec::IdPay
 // ----- Initiator -----
 
 struct IkeAuthInitiatorConfig {
+  // Vendor ID payloads (RFC 7296 3.12) first in the request, as a FlexVPN
+  // spoke sends them.
+  std::vector<Bytes> vendor_ids;
   codec::IdPayload idi;
   std::optional<codec::IdPayload> idr;  // the identity wanted from the responder (RFC 7296 3.5)
   // How this side proves its identity: Psk signs with local_auth.psk (or,
@@ -293,6 +296,8 @@ using CpHook = std::function<core::Result<std::optional<std::vector<codec::CfgAt
     const codec::IdPayload& peer_id, const codec::CpPayload& request)>;
 
 struct IkeAuthResponderConfig {
+  // Vendor ID payloads first in the response, as a FlexVPN hub sends them.
+  std::vector<Bytes> vendor_ids;
   codec::IdPayload idr;
   // As for the initiator; Psk signs with local_auth.psk, or with the key
   // psk_lookup returns for IDi when that is empty.

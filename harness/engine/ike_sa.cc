@@ -50,12 +50,14 @@ IkeSaInitConfig sa_init_config(const EngineConfig& c, const Endpoint& local, con
   s.fragmentation = c.fragmentation;
   s.signature_hashes = c.signature_hashes;
   s.redirect_supported = c.redirect_supported;
+  s.vendor_ids = c.vendor_ids_init;
   if (c.send_certreq) s.certreq = certreq_for(c.remote_auth.trusted);
   return s;
 }
 
 IkeAuthInitiatorConfig auth_initiator_config(const EngineConfig& c) {
   IkeAuthInitiatorConfig a;
+  a.vendor_ids = c.vendor_ids_auth;
   a.idi = c.local_id;
   a.idr = c.remote_id;
   a.local_auth = c.local_auth;
@@ -77,6 +79,7 @@ IkeAuthInitiatorConfig auth_initiator_config(const EngineConfig& c) {
 
 IkeAuthResponderConfig auth_responder_config(const EngineConfig& c) {
   IkeAuthResponderConfig rc;
+  rc.vendor_ids = c.vendor_ids_auth;
   rc.idr = c.local_id;
   rc.local_auth = c.local_auth;
   rc.remote_auth = c.remote_auth;

@@ -196,6 +196,7 @@ core::Result<Bytes> IkeSaInitInitiator::encode_request() {
   if (!config_.signature_hashes.empty())
     payloads.push_back(
         codec::make_notify(NotifyType::SIGNATURE_HASH_ALGORITHMS, encode_hash_list(config_.signature_hashes)));
+  add_vendor_ids(payloads, config_.vendor_ids);
   request_ = encode(config_, codec::make_message(codec::ExchangeType::IKE_SA_INIT, codec::flags::kInitiator, 0,
                                                        spi_i_, 0, std::move(payloads)));
   return request_;
@@ -418,6 +419,7 @@ core::Result<ResponderStep> IkeSaInitResponder::process_request(BytesView reques
   if (peer_sig && !config_.signature_hashes.empty())
     payloads.push_back(
         codec::make_notify(NotifyType::SIGNATURE_HASH_ALGORITHMS, encode_hash_list(config_.signature_hashes)));
+  add_vendor_ids(payloads, config_.vendor_ids);
 
   r.request.assign(request.begin(), request.end());
   r.response = encode(config_, codec::make_message(codec::ExchangeType::IKE_SA_INIT, codec::flags::kResponse,

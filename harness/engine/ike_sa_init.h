@@ -65,6 +65,8 @@ struct IkeSaInitConfig {
   // Initiator: send REDIRECT_SUPPORTED (RFC 5685 3); the engine never
   // redirects, but a gateway may check that its peers announce it.
   bool redirect_supported = false;
+  // Vendor ID payloads (RFC 7296 3.12) sent last in the request or response.
+  std::vector<Bytes> vendor_ids;
   // Responder: a CERTREQ to put in the response (RFC 7296 1.2, 3.7) naming
   // the trust anchors, so a peer that sends certificates only on request
   // sends its own in IKE_AUTH.

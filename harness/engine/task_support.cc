@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "harness/engine/task_support.h"
 
+#include "harness/codec/vendor_id_payload.h"
+
 namespace ikeh::engine {
 
 using codec::NotifyPayload;
@@ -11,6 +13,10 @@ const Payload* find_payload(std::span<const Payload> chain, PayloadType t) {
   for (const auto& p : chain)
     if (p.type == t) return &p;
   return nullptr;
+}
+
+void add_vendor_ids(std::vector<Payload>& payloads, const std::vector<core::Bytes>& vendor_ids) {
+  for (const auto& v : vendor_ids) payloads.emplace_back(codec::PayloadType::V, codec::VendorIdPayload{v});
 }
 
 const NotifyPayload* find_notify(std::span<const Payload> chain, codec::NotifyType t) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "harness/codec/notify_payload.h"
 #include "harness/codec/payload.h"
@@ -32,6 +33,9 @@ const T* find_body(std::span<const codec::Payload> chain, codec::PayloadType t) 
 }
 
 // The first Notify of type t, or null.
+// Appends one V payload (RFC 7296 3.12) per entry.
+void add_vendor_ids(std::vector<codec::Payload>& payloads, const std::vector<core::Bytes>& vendor_ids);
+
 const codec::NotifyPayload* find_notify(std::span<const codec::Payload> chain, codec::NotifyType t);
 
 // The first error Notify (type below 16384, RFC 7296 3.10.1), or null.

@@ -386,17 +386,48 @@ engine::Policy read_policy(const Obj& o, ProtocolId protocol, const std::vector<
   return policy;
 }
 
+// Vendor IDs: hex ("464c4558...") or {"ascii": "FLEXVPN-SUPPORTED"} for
+// the Cisco VIDs that are plain text.
+std::vector<Bytes> read_vendor_ids(const Obj& o, const char* key) {
+  std::vector<Bytes> out;
+  const json* v = o.find(key);
+  if (!v) return out;
+  const std::string ptr = o.at(key);
+  const json& a = read_array(*v, ptr, "vendor IDs (hex, or {\"ascii\": text})");
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const std::string p = child_pointer(ptr, i);
+    if (a[i].is_object()) {
+      Obj e(a[i], p, {"ascii"});
+      if (!e.has("ascii")) fail(p, "give {\"ascii\": text} or a hex string");
+      std::string text = *e.get_string("ascii");
+      if (text.empty()) fail(e.at("ascii"), "empty: a vendor ID has at least one byte");
+      out.emplace_back(text.begin(), text.end());
+      continue;
+    }
+    std::string hex = read_string(a[i], p);
+    auto bytes = core::from_hex(hex);
+    if (!bytes || bytes->empty())
+      fail(p, in_quotes(hex) + " is not hex (an even number of 0-9, a-f); write {\"ascii\": " + in_quotes(hex) +
+                  "} for a text vendor ID");
+    out.push_back(std::move(*bytes));
+  }
+  return out;
+}
+
 void read_ike(const Obj& top, engine::EngineConfig& c) {
   Obj ike = top.section("ike", {"proposals", "prefer_configured_proposals", "prefer_ke_group", "nonce_size",
                                 "nat_detection", "force_natt", "fragmentation", "fragment_size", "signature_hashes",
                                 "cookie_threshold", "window_size", "retransmit", "rekey_time", "dpd",
-                                "initial_contact", "redirect_supported"});
+                                "initial_contact", "redirect_supported", "vendor_ids"});
   c.ike_policy = read_policy(ike, ProtocolId::IKE, default_ike_proposals());
   c.ike_policy.prefer_ke_group = ike.get_bool("prefer_ke_group", c.ike_policy.prefer_ke_group);
   c.nonce_size = ike.get_uint<std::size_t>("nonce_size", c.nonce_size, 0, 65535);
   c.nat_detection = ike.get_bool("nat_detection", c.nat_detection);
   c.force_natt = ike.get_bool("force_natt", c.force_natt);
   c.redirect_supported = ike.get_bool("redirect_supported", c.redirect_supported);
+  Obj vids = ike.section("vendor_ids", {"ike_sa_init", "ike_auth"});
+  c.vendor_ids_init = read_vendor_ids(vids, "ike_sa_init");
+  c.vendor_ids_auth = read_vendor_ids(vids, "ike_auth");
   c.fragmentation = ike.get_bool("fragmentation", c.fragmentation);
   c.fragment_size = ike.get_uint<std::size_t>("fragment_size", c.fragment_size, 0, 65535);
   if (const json* v = ike.find("signature_hashes")) {

@@ -361,6 +361,25 @@ TEST_F(EngineConfigTest, SyntaxErrorGivesLineAndColumn) {
                                          "end of input; expected '[', '{', or a literal");
 }
 
+TEST_F(EngineConfigTest, VendorIdsAsHexOrAscii) {
+  auto c = load(psk_config(
+      R"("ike": {"vendor_ids": {"ike_sa_init": ["4048b7d56ebce88525e7de7f00d6c2d3"],
+                                "ike_auth": [{"ascii": "FLEXVPN-SUPPORTED"}, "434953434f2d44454c4554452d524541534f4e"]}})"));
+  ASSERT_EQ(c.vendor_ids_init.size(), 1u);
+  EXPECT_EQ(core::to_hex(c.vendor_ids_init[0]), "4048b7d56ebce88525e7de7f00d6c2d3");
+  ASSERT_EQ(c.vendor_ids_auth.size(), 2u);
+  EXPECT_EQ(c.vendor_ids_auth[0], text("FLEXVPN-SUPPORTED"));
+  EXPECT_EQ(c.vendor_ids_auth[1], text("CISCO-DELETE-REASON"));
+  EXPECT_TRUE(load(psk_config()).vendor_ids_auth.empty());
+  EXPECT_EQ(error_of(psk_config(R"("ike": {"vendor_ids": {"ike_auth": ["FLEXVPN-SUPPORTED"]}})")),
+            "cfg.json: /ike/vendor_ids/ike_auth/0: \"FLEXVPN-SUPPORTED\" is not hex (an even number of 0-9, a-f); "
+            "write {\"ascii\": \"FLEXVPN-SUPPORTED\"} for a text vendor ID");
+  EXPECT_EQ(error_of(psk_config(R"("ike": {"vendor_ids": {"ike_auth": [{"ascii": ""}]}})")),
+            "cfg.json: /ike/vendor_ids/ike_auth/0/ascii: empty: a vendor ID has at least one byte");
+  EXPECT_EQ(error_of(psk_config(R"("ike": {"vendor_ids": {"ike_authh": []}})")),
+            "cfg.json: /ike/vendor_ids/ike_authh: unknown key (did you mean \"ike_auth\"?)");
+}
+
 TEST_F(EngineConfigTest, DuplicateKeyIsRefused) {
   EXPECT_EQ(error_of(psk_config(R"("ike": {"nonce_size": 32, "dpd": 5, "nonce_size": 64})")),
             "cfg.json: /ike/nonce_size: duplicate key (each key may appear once in an object)");
