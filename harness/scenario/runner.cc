@@ -7,6 +7,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -15,10 +16,12 @@
 #include "harness/codec/cp_payload.h"
 #include "harness/codec/eap_payload.h"
 #include "harness/codec/field_access.h"
+#include "harness/codec/id_payload.h"
 #include "harness/codec/ke_payload.h"
 #include "harness/codec/nonce_payload.h"
 #include "harness/codec/notify_payload.h"
 #include "harness/codec/sa_payload.h"
+#include "harness/codec/ts_payload.h"
 #include "harness/codec/vendor_id_payload.h"
 #include "harness/crypto/key_table.h"
 #include "harness/crypto/sk.h"
@@ -158,6 +161,100 @@ struct Mismatch {
   std::string reason, expected, got;
 };
 
+// "ID_FQDN responder.test", "ID_IPV4_ADDR 10.0.0.2": the data as the type
+// shows it (codec::id_data_show).
+std::string identity_text(const codec::IdPayload& id) {
+  std::string data;
+  switch (codec::id_data_show(id.id_type)) {
+    case codec::Show::Text: data.assign(id.data.begin(), id.data.end()); break;
+    case codec::Show::Ipv4:
+    case codec::Show::Ipv6:
+      data = id.data.size() == 4 || id.data.size() == 16 ? address_text(id.data) : hex(id.data);
+      break;
+    default: data = hex(id.data); break;
+  }
+  return codec::label(id.id_type) + " " + data;
+}
+
+// The smallest prefix length covering start..end exactly; -1 when the range
+// is not a prefix.
+int cidr_prefix(const Bytes& start, const Bytes& end) {
+  if (start.size() != end.size()) return -1;
+  const int bits = static_cast<int>(start.size()) * 8;
+  int prefix = 0;
+  auto bit = [](const Bytes& b, int i) { return (b[static_cast<std::size_t>(i / 8)] >> (7 - i % 8)) & 1; };
+  while (prefix < bits && bit(start, prefix) == bit(end, prefix)) ++prefix;
+  for (int i = prefix; i < bits; ++i)
+    if (bit(start, i) != 0 || bit(end, i) != 1) return -1;
+  return prefix;
+}
+
+// A selector in the notation parse_traffic_selector reads: "10.0.0.0/24",
+// "10.0.0.1-10.0.0.9", "0.0.0.0/0[tcp/443]". (harness/cli/peer_command.cc
+// prints selectors the same way; cli may not be used from here.)
+std::string selector_text(const codec::TrafficSelector& ts) {
+  if (!ts.is_ip() || ts.start_address.size() != ts.address_size() || ts.end_address.size() != ts.address_size())
+    return codec::label(ts.ts_type) + " " + hex(ts.data);
+  int prefix = cidr_prefix(ts.start_address, ts.end_address);
+  std::string out = prefix >= 0 ? address_text(ts.start_address) + "/" + std::to_string(prefix)
+                                : address_text(ts.start_address) + "-" + address_text(ts.end_address);
+  const bool all_ports = ts.start_port == 0 && ts.end_port == 65535;
+  if (ts.ip_protocol_id == 0 && all_ports) return out;
+  static const std::map<uint8_t, const char*> kNames = {{1, "icmp"}, {6, "tcp"},  {17, "udp"},    {47, "gre"},
+                                                        {50, "esp"}, {51, "ah"},  {58, "icmpv6"}, {132, "sctp"}};
+  auto name = kNames.find(ts.ip_protocol_id);
+  out += "[" + (ts.ip_protocol_id == 0           ? std::string("any")
+                : name != kNames.end()           ? std::string(name->second)
+                                                 : std::to_string(ts.ip_protocol_id));
+  if (ts.start_port == 65535 && ts.end_port == 0)
+    out += "/opaque";
+  else if (ts.start_port == ts.end_port)
+    out += "/" + std::to_string(ts.start_port);
+  else if (!all_ports)
+    out += "/" + std::to_string(ts.start_port) + "-" + std::to_string(ts.end_port);
+  return out + "]";
+}
+
+std::string selectors_text(const std::string& which, const std::vector<codec::TrafficSelector>& v) {
+  std::string s = which + " [";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + selector_text(v[i]);
+  return s + "]";
+}
+
+bool same_selector(const codec::TrafficSelector& a, const codec::TrafficSelector& b) {
+  return a.ts_type == b.ts_type && a.ip_protocol_id == b.ip_protocol_id && a.start_port == b.start_port &&
+         a.end_port == b.end_port && a.start_address == b.start_address && a.end_address == b.end_address &&
+         a.data == b.data;
+}
+
+bool vendor_id_matches(const VendorIdExpect& want, const Bytes& data) {
+  if (!want.prefix) return data == want.data;
+  return data.size() >= want.data.size() && std::equal(want.data.begin(), want.data.end(), data.begin());
+}
+
+// Whether every expected vendor ID gets a V payload of its own: a bipartite
+// matching (augmenting paths), since a prefix entry may take the payload an
+// exact entry needs when matched greedily.
+bool assign_vendor_ids(const std::vector<VendorIdExpect>& want, const std::vector<const Bytes*>& have) {
+  std::vector<int> owner(have.size(), -1);
+  std::function<bool(std::size_t, std::vector<bool>&)> place = [&](std::size_t w, std::vector<bool>& seen) {
+    for (std::size_t h = 0; h < have.size(); ++h) {
+      if (seen[h] || !vendor_id_matches(want[w], *have[h])) continue;
+      seen[h] = true;
+      if (owner[h] < 0 || place(static_cast<std::size_t>(owner[h]), seen)) {
+        owner[h] = static_cast<int>(w);
+        return true;
+      }
+    }
+    return false;
+  };
+  for (std::size_t w = 0; w < want.size(); ++w) {
+    std::vector<bool> seen(have.size(), false);
+    if (!place(w, seen)) return false;
+  }
+  return true;
+}
+
 std::optional<Mismatch> check_payloads(const ExpectStep& e, const TranscriptMessage& m) {
   const auto& ps = m.payloads;
   std::string got = message_label(m);
@@ -266,6 +363,43 @@ std::optional<Mismatch> check_payloads(const ExpectStep& e, const TranscriptMess
       if (got_len != *e.sa->key_length)
         return Mismatch{"the key length differs", "key length " + std::to_string(*e.sa->key_length),
                         "key length " + std::to_string(got_len)};
+    }
+  }
+  if (e.id) {
+    const PayloadType type = m.response ? PayloadType::IDr : PayloadType::IDi;
+    const std::string name = codec::label(type);
+    const codec::IdPayload* id = nullptr;
+    for (const auto& p : ps)
+      if (p.type == type && (id = p.as<codec::IdPayload>())) break;
+    const std::string want = name + " " + identity_text(*e.id);
+    if (!id) return Mismatch{name + " payload missing", want, got};
+    if (id->id_type != e.id->id_type || id->data != e.id->data)
+      return Mismatch{"the identity differs", want, name + " " + identity_text(*id)};
+  }
+  if (e.ts) {
+    for (const auto& [type, want] : {std::pair{PayloadType::TSi, &e.ts->tsi}, std::pair{PayloadType::TSr, &e.ts->tsr}}) {
+      if (!*want) continue;
+      const std::string name = codec::label(type);
+      const codec::TsPayload* ts = nullptr;
+      for (const auto& p : ps)
+        if (p.type == type && (ts = p.as<codec::TsPayload>())) break;
+      if (!ts) return Mismatch{name + " payload missing", selectors_text(name, **want), got};
+      bool same = ts->selectors.size() == (*want)->size();
+      for (std::size_t i = 0; same && i < ts->selectors.size(); ++i) same = same_selector(ts->selectors[i], (**want)[i]);
+      if (!same)
+        return Mismatch{"the traffic selectors differ", selectors_text(name, **want), selectors_text(name, ts->selectors)};
+    }
+  }
+  if (!e.vendor_ids.empty()) {
+    std::vector<const Bytes*> have;
+    for (const auto& p : ps)
+      if (const auto* v = p.as<codec::VendorIdPayload>()) have.push_back(&v->data);
+    if (!assign_vendor_ids(e.vendor_ids, have)) {
+      std::string want = "V";
+      for (const auto& v : e.vendor_ids) want += " " + (v.text.empty() ? std::string("(empty)") : v.text);
+      std::string seen;
+      for (const Bytes* h : have) seen += " " + (h->empty() ? std::string("(empty)") : hex(*h));
+      return Mismatch{"a vendor ID is missing", want, have.empty() ? "no V payload" : "V" + seen};
     }
   }
   return std::nullopt;
@@ -382,8 +516,12 @@ class ScenarioRun {
     if (p.harness_identity)
       if (auto id = parse_identity(*p.harness_identity)) c.local_id = *id;
     if (p.peer_identity) {
-      if (*p.peer_identity == "%any") c.remote_id.reset();
-      else if (auto id = parse_identity(*p.peer_identity)) c.remote_id = *id;
+      if (*p.peer_identity == "%any") {
+        c.remote_id.reset();
+      } else if (auto id = parse_identity(*p.peer_identity)) {
+        c.remote_id = *id;
+        profile_peer_id_ = *id;
+      }
     }
     if (p.psk && c.local_auth.psk == s_.peer.local_auth.psk) {
       auto secret = read_secret_ref(p.psk->env, p.psk->file, "PSK", "peer profile " + p.name);
@@ -778,9 +916,14 @@ class ScenarioRun {
                                   [](const NotifyExpect& n) { return n.data_var.has_value(); });
     bool cp_var = ex.cp && std::any_of(ex.cp->attributes.begin(), ex.cp->attributes.end(),
                                        [](const CpAttributeExpect& a) { return a.value_var.has_value(); });
-    if (notify_var || cp_var) {
+    // A peer set up by hand presents the profile's identity where the
+    // scenario configured its own.
+    bool profile_id = ex.id && profile_peer_id_ && ex.id->id_type == s_.peer.local_id.id_type &&
+                      ex.id->data == s_.peer.local_id.data;
+    if (notify_var || cp_var || profile_id) {
       resolved = ex;
       use = &resolved;
+      if (profile_id) resolved.id = profile_peer_id_;
       for (auto& n : resolved.notifies)
         if (n.data_var) {
           const Bytes* v = value_of(*n.data_var);
@@ -1020,18 +1163,34 @@ class ScenarioRun {
         if (a->step->stage != MutationStage::Wire)
           for (const auto& op : a->ops) apply_protection(op, f);
     };
+    h.fragment = [this](const engine::OutgoingContext&) -> std::optional<std::size_t> {
+      for (const Armed* a : current_)
+        if (a->step->stage != MutationStage::Wire)
+          for (const auto& op : a->ops)
+            if (op.kind == MutationOp::Kind::Fragment) return op.length;
+      return std::nullopt;
+    };
     h.wire = [this](const engine::OutgoingContext& c, std::vector<core::Bytes>& datagrams) {
+      using K = MutationOp::Kind;
+      bool fragmented = false;
+      for (const Armed* a : current_)
+        for (const auto& op : a->ops) fragmented = fragmented || op.kind == K::Fragment;
       for (const Armed* a : current_) {
         for (const auto& op : a->ops) {
-          bool protection = op.kind == MutationOp::Kind::CorruptIcv || op.kind == MutationOp::Kind::Padding ||
-                            op.kind == MutationOp::Kind::PadLength;
-          if (protection && !c.encrypted)
+          bool protection = op.kind == K::CorruptIcv || op.kind == K::Padding || op.kind == K::PadLength;
+          if ((protection || op.kind == K::Fragment) && !c.encrypted)
             mutation_error_ = "\"" + op.text + "\" needs an encrypted message; " + codec::label(c.exchange) + " is not";
+          else if (protection && fragmented)
+            // The engine protects fragments without the protect hook.
+            mutation_error_ = "\"" + op.text + "\" cannot act on a message sent as fragments";
           if (a->step->stage == MutationStage::Wire && !datagrams.empty()) apply_bytes(op, datagrams.front());
-          notes_.push_back(std::string(a->step->stage == MutationStage::Plain     ? "plain: "
-                                       : a->step->stage == MutationStage::Encoded ? "encoded: "
-                                                                                  : "wire: ") +
-                           op.text);
+          std::string note = std::string(a->step->stage == MutationStage::Plain     ? "plain: "
+                                         : a->step->stage == MutationStage::Encoded ? "encoded: "
+                                                                                    : "wire: ") +
+                             op.text;
+          if (op.kind == K::Fragment && c.encrypted)
+            note += " (" + std::to_string(datagrams.size()) + (datagrams.size() == 1 ? " fragment)" : " fragments)");
+          notes_.push_back(std::move(note));
         }
       }
       current_.clear();
@@ -1191,6 +1350,7 @@ class ScenarioRun {
     std::size_t step = 0;
   };
   std::map<std::string, Variable> variables_;
+  std::optional<codec::IdPayload> profile_peer_id_;  // the profile's identities.peer, when applied
   struct Armed {
     const MutateStep* step;
     std::size_t step_index;

@@ -98,6 +98,23 @@ struct Compare {
   bool equal = true;  // equals; false: differs
 };
 
+// Traffic selectors the TSi / TSr payload must carry: each list given must
+// equal that payload's selectors exactly, in order (type, protocol, ports and
+// address range). Either may be absent; the loader refuses an empty one.
+struct TsExpect {
+  std::optional<std::vector<codec::TrafficSelector>> tsi;
+  std::optional<std::vector<codec::TrafficSelector>> tsr;
+};
+
+// A Vendor ID the message must carry: a V payload whose data is exactly
+// `data`, or with `prefix` (written "hex*") starts with it. Matched order-free,
+// each V payload used for one entry at most.
+struct VendorIdExpect {
+  core::Bytes data;
+  bool prefix = false;
+  std::string text;  // as written, for messages
+};
+
 enum class PayloadOrder : uint8_t {
   Exact,     // exactly these payloads in this order
   Set,       // exactly these payloads in any order
@@ -127,6 +144,11 @@ struct ExpectStep {
   std::vector<NotifyExpect> notifies;
   std::optional<CpExpect> cp;
   std::optional<SaExpect> sa;
+  // The identity in IDi (a request) or IDr (a response): ID type and data
+  // (parse_identity, strongSwan notation).
+  std::optional<codec::IdPayload> id;
+  std::optional<TsExpect> ts;
+  std::vector<VendorIdExpect> vendor_ids;
   core::Duration within = std::chrono::seconds(30);
   std::vector<Compare> compares;  // checked after the conditions above
   std::vector<Capture> captures;  // taken once every check held
@@ -182,6 +204,11 @@ struct FaultStep {
 // so changes there are not re-protected (an ICV then fails on purpose).
 enum class MutationStage : uint8_t { Plain, Encoded, Wire };
 
+// The smallest datagram `{"fragment": N}` takes: the IKE header (28), the SKF
+// header (8), the largest IV (16, AES-CBC) and ICV (32, HMAC-SHA2-512-256) and
+// one cipher block (16) leave no room below it (crypto::protect_fragments).
+inline constexpr std::size_t kMinFragmentDatagram = 101;
+
 struct MutationOp {
   enum class Kind : uint8_t {
     Remove,        // plain: drop the first payload matching `target`
@@ -198,6 +225,9 @@ struct MutationOp {
     CorruptIcv,    // protection: flip a bit of the ICV
     Padding,       // protection: `data` as the SK padding
     PadLength,     // protection: `number` as the Pad Length octet
+    Fragment,      // plain/encoded, encrypted messages: send as RFC 7383 SKF fragments of
+                   // datagrams of at most `length` bytes (engine OutgoingHooks::fragment),
+                   // negotiated or not; a message that fits is SKF 1 of 1
   };
   Kind kind = Kind::Remove;
   std::optional<PayloadSpec> target;

@@ -261,7 +261,7 @@ MessageMatch read_match(const Obj& o) {
 ExpectStep read_expect(const json& j, const std::string& ptr, Refs& refs) {
   Obj o(j, ptr,
         {"exchange", "response", "message_id", "retransmission", "payloads", "order", "absent", "notify", "cp", "sa",
-         "within", "equals", "differs", "capture"});
+         "id", "ts", "vendor_ids", "within", "equals", "differs", "capture"});
   ExpectStep e;
   e.retransmission = o.get_bool("retransmission", false);
   e.match = read_match(o);
@@ -321,6 +321,47 @@ ExpectStep read_expect(const json& j, const std::string& ptr, Refs& refs) {
     if (const json* x = s.find("dh"))
       sa.dh = static_cast<uint16_t>(read_registry<codec::DhGroup>(*x, s.at("dh"), "key exchange method"));
     e.sa = sa;
+  }
+  if (const json* v = o.find("id")) {
+    auto id = parse_identity(read_string(*v, o.at("id")));
+    if (!id) fail(o.at("id"), id.error().reason);
+    e.id = std::move(id).value();
+  }
+  if (const json* v = o.find("ts")) {
+    Obj t(*v, o.at("ts"), {"TSi", "TSr"});
+    TsExpect ts;
+    for (const char* key : {"TSi", "TSr"}) {
+      const json* list = t.find(key);
+      if (!list) continue;
+      const json& a = read_array(*list, t.at(key), "traffic selector strings");
+      if (a.empty()) fail(t.at(key), "at least one traffic selector (a TS payload carries one or more)");
+      std::vector<codec::TrafficSelector> selectors;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        std::string p = child_pointer(t.at(key), i);
+        auto sel = parse_traffic_selector(read_string(a[i], p));
+        if (!sel) fail(p, sel.error().reason);
+        selectors.push_back(std::move(sel).value());
+      }
+      (std::string_view(key) == "TSi" ? ts.tsi : ts.tsr) = std::move(selectors);
+    }
+    if (!ts.tsi && !ts.tsr) fail(o.at("ts"), "\"ts\" needs \"TSi\", \"TSr\" or both");
+    e.ts = std::move(ts);
+  }
+  if (const json* v = o.find("vendor_ids")) {
+    const json& a = read_array(*v, o.at("vendor_ids"), "vendor IDs (hex, or hex followed by * for a prefix)");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      std::string p = child_pointer(o.at("vendor_ids"), i);
+      VendorIdExpect ve;
+      ve.text = read_string(a[i], p);
+      std::string hex = ve.text;
+      // Cisco and others append a version to a fixed vendor ID.
+      if (!hex.empty() && hex.back() == '*') {
+        ve.prefix = true;
+        hex.pop_back();
+      }
+      ve.data = read_bytes(json(hex), p, false);
+      e.vendor_ids.push_back(std::move(ve));
+    }
   }
   if (const json* v = o.find("within")) e.within = read_duration(*v, o.at("within"));
   for (const char* key : {"equals", "differs"}) {
@@ -498,7 +539,7 @@ codec::Payload read_added_payload(const json& j, const std::string& ptr, VarName
 MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage, Refs& refs) {
   static const std::initializer_list<std::string_view> kOps = {
       "remove", "add", "move", "set_header", "set", "xor", "write", "truncate", "append", "corrupt_icv", "padding",
-      "pad_length"};
+      "pad_length", "fragment"};
   if (!j.is_object()) wrong_type(ptr, "a mutation object", j);
   std::vector<std::string> found;
   for (auto k : kOps)
@@ -609,6 +650,15 @@ MutationOp read_op(const json& j, const std::string& ptr, MutationStage stage, R
       m.data = read_bytes(*o.find(op), o.at(op), false);
       m.text = "append " + std::to_string(m.data.size()) + " bytes";
     }
+  } else if (op == "fragment") {
+    Obj o(j, ptr, {op, "comment"});
+    need_stage({MutationStage::Plain, MutationStage::Encoded}, "plain or encoded (how that message is protected)");
+    m.kind = K::Fragment;
+    m.length = read_uint(*o.find(op), o.at(op), 0, 65535);
+    if (m.length < kMinFragmentDatagram)
+      fail(o.at(op), std::to_string(m.length) + " bytes leave no room for encrypted data: a fragment datagram is at least " +
+                         std::to_string(kMinFragmentDatagram) + " bytes (IKE and SKF headers, IV, ICV, one block)");
+    m.text = "fragment into datagrams of at most " + std::to_string(m.length) + " bytes";
   } else {
     Obj o(j, ptr, {op, "comment"});
     need_stage({MutationStage::Plain, MutationStage::Encoded}, "plain or encoded (the SK protection of that message)");

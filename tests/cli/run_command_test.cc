@@ -298,6 +298,182 @@ TEST(RunCommand, ReferenceToAVariableNothingCapturesDoesNotLoad) {
                        ": /steps/2/expect/equals/nl: no earlier step captures \"nl\"\n");
 }
 
+// The harness initiates with its `harness_extra` and the peer's `peer_extra`
+// configuration keys (each a JSON fragment starting with a comma, or empty),
+// both with key a.psk and a Child SA 10.1.0.0/24 === 10.2.0.0/24, and runs `steps`.
+std::string steps_scenario(const std::string& steps, const std::string& harness_extra = "",
+                           const std::string& peer_extra = "") {
+  return R"({
+  "title": "t", "reference": "RFC 7383 2.5", "requirement": "r", "role": "initiator",
+  "harness": {"local": {"id": "i.test", "auth": "psk", "psk": {"file": "../keys/a.psk"}},
+              "remote": {"id": "r.test", "auth": "psk"},
+              "child": {"local_ts": ["10.1.0.0/24"], "remote_ts": ["10.2.0.0/24"]})" + harness_extra + R"(},
+  "peer": {"local": {"id": "r.test", "auth": "psk", "psk": {"file": "../keys/a.psk"}},
+           "remote": {"id": "i.test", "auth": "psk"},
+           "child": {"local_ts": ["10.2.0.0/24"], "remote_ts": ["10.1.0.0/24"]})" + peer_extra + R"(},
+  "steps": )" + steps + R"(
+})";
+}
+
+// Runs one scenario file of the scratch folder; the parsed results.json.
+Json run_one(const fs::path& d, const std::string& name, const std::string& text, int want_rc, CliRun* out = nullptr) {
+  write(d / ("scenarios/suite/" + name + ".json"), text);
+  CliRun r = run("run '" + (d / "scenarios").string() + "' --out '" + (d / "out").string() + "'", d);
+  EXPECT_EQ(r.rc, want_rc) << r.out << r.err;
+  if (out) *out = r;
+  if (!fs::exists(d / "out/results.json")) return Json::object();
+  return Json::parse(slurp(d / "out/results.json"))["scenarios"][0];
+}
+
+const std::string kInit = R"({"start": "ike_sa"},
+    {"expect": {"exchange": "IKE_SA_INIT", "response": true, "payloads": ["SA", "KE", "Nr"], "order": "includes"}})";
+
+TEST(RunCommand, IdentityTrafficSelectorsAndVendorIdsThatHoldPass) {
+  fs::path d = scratch();
+  Json s = run_one(d, "ok", steps_scenario(R"([{"start": "ike_sa"},
+    {"expect": {"exchange": "IKE_SA_INIT", "response": true,
+                "vendor_ids": ["0a0b0c0d", "f00d*", "f00d12*", "*"]}},
+    {"expect": {"exchange": "IKE_AUTH", "response": true, "id": "r.test",
+                "ts": {"TSi": ["10.1.0.0/24"], "TSr": ["10.2.0.0/24"]}, "vendor_ids": ["464c4558*"]}}])",
+                                           "", R"(, "ike": {"vendor_ids": {"ike_sa_init": ["f00d1234", "0a0b0c0d", "f00d5678", "99"],
+                                                          "ike_auth": [{"ascii": "FLEXVPN-SUPPORTED"}]}})"),
+                   0);
+  EXPECT_EQ(s["verdict"], "pass") << s.dump();
+}
+
+TEST(RunCommand, IdentityThatDiffersFailsShowingBothWithTheirTypes) {
+  fs::path d = scratch();
+  CliRun r;
+  Json s = run_one(d, "id", steps_scenario("[" + kInit + R"(,
+    {"expect": {"exchange": "IKE_AUTH", "response": true, "id": "10.0.0.2"}}])"),
+                   1, &r);
+  EXPECT_EQ(s["verdict"], "fail");
+  EXPECT_EQ(s["failed_step"], 2);
+  EXPECT_EQ(s["expected"], "IDr ID_IPV4_ADDR 10.0.0.2");
+  EXPECT_EQ(s["got"], "IDr ID_FQDN r.test");
+  EXPECT_NE(r.out.find("the identity differs"), std::string::npos) << r.out;
+}
+
+TEST(RunCommand, IdentityOfARequestIsIdi) {
+  fs::path d = scratch();
+  // The harness responds: the peer starts, and its IKE_AUTH request carries
+  // IDi r.test (its own identity), not the harness's.
+  std::string text = steps_scenario(R"([{"start": "ike_sa", "by": "peer"},
+    {"expect": {"exchange": "IKE_SA_INIT", "response": false}},
+    {"expect": {"exchange": "IKE_AUTH", "response": false, "id": "i.test"}}])");
+  text.replace(text.find("\"role\": \"initiator\""), 19, "\"role\": \"responder\"");
+  Json s = run_one(d, "idi", text, 1);
+  EXPECT_EQ(s["expected"], "IDi ID_FQDN i.test");
+  EXPECT_EQ(s["got"], "IDi ID_FQDN r.test");
+}
+
+TEST(RunCommand, TrafficSelectorsThatDifferFailListingBoth) {
+  fs::path d = scratch();
+  Json s = run_one(d, "ts", steps_scenario("[" + kInit + R"(,
+    {"expect": {"exchange": "IKE_AUTH", "response": true, "ts": {"TSr": ["10.2.0.0/24"], "TSi": ["10.1.0.5", "::/0"]}}}])"),
+                   1);
+  EXPECT_EQ(s["verdict"], "fail");
+  EXPECT_EQ(s["expected"], "TSi [10.1.0.5/32 ::/0]");
+  EXPECT_EQ(s["got"], "TSi [10.1.0.0/24]");
+  // A port range and protocol show as written.
+  s = run_one(d, "ts", steps_scenario("[" + kInit + R"(,
+    {"expect": {"exchange": "IKE_AUTH", "response": true, "ts": {"TSr": ["10.2.0.0/24[tcp/80-90]"]}}}])"),
+              1);
+  EXPECT_EQ(s["expected"], "TSr [10.2.0.0/24[tcp/80-90]]");
+  EXPECT_EQ(s["got"], "TSr [10.2.0.0/24]");
+  // A message without TS payloads.
+  s = run_one(d, "ts", steps_scenario(R"([{"start": "ike_sa"},
+    {"expect": {"exchange": "IKE_SA_INIT", "response": true, "ts": {"TSi": ["10.1.0.0/24"]}}}])"),
+              1);
+  EXPECT_EQ(s["reason"].get<std::string>().find("TSi payload missing") != std::string::npos, true) << s.dump();
+}
+
+TEST(RunCommand, VendorIdMissingFailsListingWhatCame) {
+  fs::path d = scratch();
+  const std::string peer = R"(, "ike": {"vendor_ids": {"ike_sa_init": ["f00d1234"]}})";
+  Json s = run_one(d, "v", steps_scenario(R"([{"start": "ike_sa"},
+    {"expect": {"exchange": "IKE_SA_INIT", "response": true, "vendor_ids": ["f00d*", "f00d12*"]}}])",
+                                          "", peer),
+                   1);
+  EXPECT_EQ(s["verdict"], "fail");
+  EXPECT_EQ(s["expected"], "V f00d* f00d12*") << "each V payload serves one entry";
+  EXPECT_EQ(s["got"], "V f00d1234");
+  s = run_one(d, "v", steps_scenario(R"([{"start": "ike_sa"},
+    {"expect": {"exchange": "IKE_SA_INIT", "response": true, "vendor_ids": ["f00d12"]}}])", "", peer),
+              1);
+  EXPECT_EQ(s["expected"], "V f00d12") << "without * the data must be exact";
+  s = run_one(d, "v", steps_scenario(R"([{"start": "ike_sa"},
+    {"expect": {"exchange": "IKE_SA_INIT", "response": true, "vendor_ids": ["*"]}}])"),
+              1);
+  EXPECT_EQ(s["got"], "no V payload");
+}
+
+TEST(RunCommand, FragmentedRequestGoesOutAsSeveralDatagramsAndIsAnswered) {
+  fs::path d = scratch();
+  Json s = run_one(d, "frag", steps_scenario(R"([
+    {"mutate": {"exchange": "IKE_AUTH", "response": false, "ops": [{"fragment": 300}]}},
+    )" + kInit + R"(,
+    {"expect": {"exchange": "IKE_AUTH", "response": true, "payloads": ["IDr", "AUTH", "SA", "TSi", "TSr"], "order": "includes"}},
+    {"assert": {"ike_sa_state": "Established", "child_sas": 1, "event": "IKE_AUTH request #1 ("}},
+    {"assert": {"side": "peer", "ike_sa_state": "Established", "child_sas": 1}}])"),
+                   0);
+  EXPECT_EQ(s["verdict"], "pass") << s.dump();
+  bool seen = false;
+  for (const auto& m : s["transcript"]) {
+    if (m["direction"] != "harness->peer" || m["exchange"] != "IKE_AUTH") continue;
+    seen = true;
+    ASSERT_GT(m["datagrams"].size(), 1u) << m.dump();
+    for (const auto& dg : m["datagrams"]) {
+      EXPECT_LE(dg.get<std::string>().size(), 2u * 300) << "each datagram fits 300 bytes";
+      // Next Payload of the IKE header (octet 16): SKF (53).
+      EXPECT_EQ(dg.get<std::string>().substr(32, 2), "35");
+    }
+    const std::string note = m["mutations"][0].get<std::string>();
+    EXPECT_EQ(note, "plain: fragment into datagrams of at most 300 bytes (" + std::to_string(m["datagrams"].size()) +
+                        " fragments)");
+  }
+  EXPECT_TRUE(seen);
+}
+
+TEST(RunCommand, FragmentOfAMessageThatFitsIsOneSkfFragment) {
+  fs::path d = scratch();
+  Json s = run_one(d, "frag1", steps_scenario("[" + kInit + R"(,
+    {"expect": {"exchange": "IKE_AUTH", "response": true}},
+    {"mutate": {"exchange": "INFORMATIONAL", "response": false, "stage": "encoded", "ops": [{"fragment": 1280}]}},
+    {"start": "liveness"},
+    {"expect": {"exchange": "INFORMATIONAL", "response": true, "payloads": []}}])"),
+                   0);
+  EXPECT_EQ(s["verdict"], "pass") << s.dump();
+  for (const auto& m : s["transcript"])
+    if (m["direction"] == "harness->peer" && m["exchange"] == "INFORMATIONAL") {
+      ASSERT_EQ(m["datagrams"].size(), 1u);
+      EXPECT_EQ(m["datagrams"][0].get<std::string>().substr(32, 2), "35");
+      EXPECT_EQ(m["mutations"][0], "encoded: fragment into datagrams of at most 1280 bytes (1 fragment)");
+    }
+}
+
+TEST(RunCommand, FragmentOnIkeSaInitOrWithCorruptIcvIsAnError) {
+  fs::path d = scratch();
+  Json s = run_one(d, "frag-init", steps_scenario(R"([
+    {"mutate": {"exchange": "IKE_SA_INIT", "ops": [{"fragment": 300}]}},
+    )" + kInit + "]"),
+                   1);
+  EXPECT_EQ(s["verdict"], "error");
+  EXPECT_NE(s["reason"].get<std::string>().find("\"fragment into datagrams of at most 300 bytes\" needs an encrypted "
+                                                "message; IKE_SA_INIT is not"),
+            std::string::npos)
+      << s.dump();
+  s = run_one(d, "frag-init", steps_scenario(R"([
+    {"mutate": {"exchange": "IKE_AUTH", "ops": [{"fragment": 300}, {"corrupt_icv": true}]}},
+    )" + kInit + R"(,
+    {"expect": {"exchange": "IKE_AUTH", "response": true}}])"),
+              1);
+  EXPECT_EQ(s["verdict"], "error");
+  EXPECT_NE(s["reason"].get<std::string>().find("\"corrupt the ICV\" cannot act on a message sent as fragments"),
+            std::string::npos)
+      << s.dump();
+}
+
 TEST(RunCommand, UnknownPeerProfileIsAnInputError) {
   fs::path d = scratch();
   write(d / "scenarios/suite/1.2-ok.json", scenario("a.psk", "a.psk", kGood));

@@ -556,6 +556,106 @@ TEST_F(ScenarioLoader, StepValueErrors) {
             "t.json: /steps/1/expect/exchange: unknown exchange type \"IKE_AUHT\" (did you mean \"IKE_AUTH\"?)");
 }
 
+TEST_F(ScenarioLoader, ExpectIdentityTrafficSelectorsAndVendorIds) {
+  json d = with_step({{"expect",
+                       {{"id", "responder.test"},
+                        {"ts", {{"TSi", {"10.99.0.10/32"}}, {"TSr", {"0.0.0.0/0", "10.1.0.1-10.1.0.9[tcp/80-90]", "::/0"}}}},
+                        {"vendor_ids", {"0a0b0c", "0x4048:b7d5*", "*"}}}}});
+  auto e = step_as<ExpectStep>(parse_ok(d), 1);
+  ASSERT_TRUE(e.id);
+  EXPECT_EQ(e.id->id_type, codec::IdType::ID_FQDN);
+  EXPECT_EQ(e.id->data, core::to_bytes("responder.test"));
+  ASSERT_TRUE(e.ts);
+  ASSERT_TRUE(e.ts->tsi);
+  ASSERT_EQ(e.ts->tsi->size(), 1u);
+  EXPECT_EQ((*e.ts->tsi)[0].start_address, (Bytes{10, 99, 0, 10}));
+  EXPECT_EQ((*e.ts->tsi)[0].end_address, (Bytes{10, 99, 0, 10}));
+  ASSERT_TRUE(e.ts->tsr);
+  ASSERT_EQ(e.ts->tsr->size(), 3u);
+  EXPECT_EQ((*e.ts->tsr)[0].end_address, (Bytes{255, 255, 255, 255}));
+  EXPECT_EQ((*e.ts->tsr)[1].ip_protocol_id, 6);
+  EXPECT_EQ((*e.ts->tsr)[1].start_port, 80);
+  EXPECT_EQ((*e.ts->tsr)[1].end_port, 90);
+  EXPECT_EQ((*e.ts->tsr)[2].ts_type, codec::TsType::TS_IPV6_ADDR_RANGE);
+  ASSERT_EQ(e.vendor_ids.size(), 3u);
+  EXPECT_EQ(e.vendor_ids[0].data, (Bytes{0x0a, 0x0b, 0x0c}));
+  EXPECT_FALSE(e.vendor_ids[0].prefix);
+  EXPECT_EQ(e.vendor_ids[1].data, (Bytes{0x40, 0x48, 0xb7, 0xd5}));
+  EXPECT_TRUE(e.vendor_ids[1].prefix);
+  EXPECT_EQ(e.vendor_ids[1].text, "0x4048:b7d5*");
+  EXPECT_TRUE(e.vendor_ids[2].data.empty());
+  EXPECT_TRUE(e.vendor_ids[2].prefix);
+
+  // An address is an address identity; TSr alone is enough.
+  e = step_as<ExpectStep>(parse_ok(with_step({{"expect", {{"id", "10.0.0.2"}, {"ts", {{"TSr", {"::/0"}}}}}}})), 1);
+  EXPECT_EQ(e.id->id_type, codec::IdType::ID_IPV4_ADDR);
+  EXPECT_EQ(e.id->data, (Bytes{10, 0, 0, 2}));
+  EXPECT_FALSE(e.ts->tsi);
+  EXPECT_TRUE(e.ts->tsr);
+
+  // Without the keys nothing is checked.
+  e = step_as<ExpectStep>(parse_ok(base_document()), 1);
+  EXPECT_FALSE(e.id);
+  EXPECT_FALSE(e.ts);
+  EXPECT_TRUE(e.vendor_ids.empty());
+}
+
+TEST_F(ScenarioLoader, ExpectIdentityTrafficSelectorAndVendorIdErrors) {
+  auto expect = [](json body) { return with_step({{"expect", std::move(body)}}); };
+  EXPECT_THAT(error_of(expect({{"id", ""}})), MatchesRegex("t\\.json: /steps/1/expect/id: .+"));
+  EXPECT_THAT(error_of(expect({{"id", "ipv4:10.0.0.300"}})), MatchesRegex("t\\.json: /steps/1/expect/id: .*10\\.0\\.0\\.300.*"));
+  EXPECT_EQ(error_of(expect({{"id", 7}})), "t.json: /steps/1/expect/id: expected a string, got an integer");
+  EXPECT_THAT(error_of(expect({{"ts", {{"TSi", {"10.0.0.0/24", "10.0.0.300/32"}}}}})),
+              MatchesRegex("t\\.json: /steps/1/expect/ts/TSi/1: \"10\\.0\\.0\\.300/32\": .+"));
+  EXPECT_THAT(error_of(expect({{"ts", {{"TSr", {"0.0.0.0/0[tcpp]"}}}}})),
+              MatchesRegex("t\\.json: /steps/1/expect/ts/TSr/0: .*unknown protocol \"tcpp\".*"));
+  EXPECT_EQ(error_of(expect({{"ts", {{"TSi", json::array()}}}})),
+            "t.json: /steps/1/expect/ts/TSi: at least one traffic selector (a TS payload carries one or more)");
+  EXPECT_EQ(error_of(expect({{"ts", json::object()}})), "t.json: /steps/1/expect/ts: \"ts\" needs \"TSi\", \"TSr\" or both");
+  EXPECT_EQ(error_of(expect({{"ts", {{"tsi", {"10.0.0.0/24"}}}}})),
+            "t.json: /steps/1/expect/ts/tsi: unknown key (did you mean \"TSi\"?)");
+  EXPECT_EQ(error_of(expect({{"ts", {{"TSi", "10.0.0.0/24"}}}})),
+            "t.json: /steps/1/expect/ts/TSi: expected an array of traffic selector strings, got a string");
+  EXPECT_EQ(error_of(expect({{"vendor_ids", {"0a0b", "abc*"}}})),
+            "t.json: /steps/1/expect/vendor_ids/1: \"abc\" is not hex bytes (an odd number of digits)");
+  EXPECT_EQ(error_of(expect({{"vendor_ids", {"0g*"}}})),
+            "t.json: /steps/1/expect/vendor_ids/0: \"0g\" is not hex bytes");
+  EXPECT_EQ(error_of(expect({{"vendor_ids", "0a0b"}})),
+            "t.json: /steps/1/expect/vendor_ids: expected an array of vendor IDs (hex, or hex followed by * for a "
+            "prefix), got a string");
+  EXPECT_EQ(error_of(expect({{"vendor_id", {"0a0b"}}})),
+            "t.json: /steps/1/expect/vendor_id: unknown key (did you mean \"vendor_ids\"?)");
+}
+
+TEST_F(ScenarioLoader, FragmentMutation) {
+  for (const char* stage : {"plain", "encoded"}) {
+    auto m = step_as<MutateStep>(
+        parse_ok(with_step({{"mutate", {{"stage", stage}, {"exchange", "IKE_AUTH"}, {"ops", {{{"fragment", 300}}}}}}})),
+        1);
+    ASSERT_EQ(m.ops.size(), 1u);
+    EXPECT_EQ(m.ops[0].kind, MutationOp::Kind::Fragment);
+    EXPECT_EQ(m.ops[0].length, 300u);
+    EXPECT_EQ(m.ops[0].text, "fragment into datagrams of at most 300 bytes");
+  }
+  auto m = step_as<MutateStep>(parse_ok(with_step({{"mutate", {{"ops", {{{"fragment", kMinFragmentDatagram}}}}}}})), 1);
+  EXPECT_EQ(m.ops[0].length, kMinFragmentDatagram);
+
+  EXPECT_EQ(error_of(with_step({{"mutate", {{"ops", {{{"fragment", 100}}}}}}})),
+            "t.json: /steps/1/mutate/ops/0/fragment: 100 bytes leave no room for encrypted data: a fragment datagram "
+            "is at least 101 bytes (IKE and SKF headers, IV, ICV, one block)");
+  EXPECT_EQ(error_of(with_step({{"mutate", {{"ops", {{{"fragment", 65536}}}}}}})),
+            "t.json: /steps/1/mutate/ops/0/fragment: 65536 is outside 0..65535");
+  EXPECT_EQ(error_of(with_step({{"mutate", {{"ops", {{{"fragment", "300"}}}}}}})),
+            "t.json: /steps/1/mutate/ops/0/fragment: expected an integer in 0..65535, got a string");
+  EXPECT_EQ(error_of(with_step({{"mutate", {{"stage", "wire"}, {"ops", {{{"fragment", 300}}}}}}})),
+            "t.json: /steps/1/mutate/ops/0/fragment: \"fragment\" works at stage plain or encoded (how that message "
+            "is protected)");
+  EXPECT_EQ(error_of(with_step({{"mutate", {{"ops", {{{"fragment", 300}, {"offset", 1}}}}}}})),
+            "t.json: /steps/1/mutate/ops/0/offset: unknown key");
+  EXPECT_EQ(error_of(with_step({{"mutate", {{"ops", {{{"fragmnet", 300}}}}}}})),
+            "t.json: /steps/1/mutate/ops/0/fragmnet: unknown mutation (did you mean \"fragment\"?)");
+}
+
 // ---------------------------------------------------------------------------
 // Variables: "$NAME" where a value is taken, equals and differs
 
