@@ -38,10 +38,12 @@ core::Status validate_pool(const AddressPoolConfig& pool) {
   return {};
 }
 
-core::Status validate_local_auth(const LocalAuth& auth) {
+// `per_peer_keys`: psks has entries, which key this side's AUTH per peer.
+core::Status validate_local_auth(const LocalAuth& auth, bool per_peer_keys) {
   switch (auth.kind) {
     case AuthKind::Psk:
-      if (auth.psk.empty()) return config_error("local_auth.psk", "empty (psk authentication needs a pre-shared key)");
+      if (auth.psk.empty() && !per_peer_keys)
+        return config_error("local_auth.psk", "empty (psk authentication needs a pre-shared key, here or in psks)");
       return {};
     case AuthKind::Signature:
       if (!auth.private_key)
@@ -90,7 +92,7 @@ core::Status validate(const EngineConfig& config) {
     return config_error("retransmit." + e.field, e.reason);
   }
 
-  if (auto s = validate_local_auth(config.local_auth); !s) return s;
+  if (auto s = validate_local_auth(config.local_auth, !config.psks.empty()); !s) return s;
   for (std::size_t i = 0; i < config.psks.size(); ++i)
     if (config.psks[i].psk.empty()) return config_error("psks." + std::to_string(i) + ".psk", "empty pre-shared key");
 

@@ -71,6 +71,8 @@ Engine::~Engine() {
 
 void Engine::add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
 void Engine::set_cfg_set_hook(CfgSetHook hook) { cfg_set_hook_ = std::move(hook); }
+
+void Engine::set_responder_policy(ResponderPolicy policy) { responder_policy_ = std::move(policy); }
 void Engine::set_outgoing_hooks(OutgoingHooks hooks) { hooks_ = std::move(hooks); }
 
 std::vector<Bytes> Engine::build_unprotected(const OutgoingContext& ctx, Message m) {

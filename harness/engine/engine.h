@@ -110,6 +110,25 @@ struct IkeSaInfo {
 using CfgSetHook = std::function<std::optional<std::vector<codec::CfgAttribute>>(
     uint64_t ike_sa, const codec::IdPayload& peer_id, const std::vector<codec::CfgAttribute>& set)>;
 
+// A responder's per-peer policy for the IKE_AUTH of IKE SAs this engine
+// answers (a FlexVPN hub's IKEv2 profiles, keyrings and AAA authorization),
+// consulted instead of the configuration's `psks` and `pool`. Each function
+// gets the IKE SA's serial and the initiator's IDi; an empty one leaves the
+// configuration in charge. Called synchronously while the request is
+// processed, possibly more than once for one request.
+struct ResponderPolicy {
+  // The initiator's PSK (also the one this side's AUTH is computed with);
+  // nullopt: none, answered with AUTHENTICATION_FAILED.
+  std::function<std::optional<crypto::Secret>(uint64_t ike_sa, const codec::IdPayload& peer_id)> psk;
+  // The CFG_REPLY attributes for a CFG_REQUEST, or nullopt to answer no CP;
+  // an error with notify INTERNAL_ADDRESS_FAILURE or FAILED_CP_REQUIRED
+  // fails the Child SA with it and keeps the IKE SA (RFC 7296 3.15.4). An
+  // INTERNAL_IP4/6_ADDRESS in the reply becomes the SA's assigned address.
+  std::function<core::Result<std::optional<std::vector<codec::CfgAttribute>>>(
+      uint64_t ike_sa, const codec::IdPayload& peer_id, const codec::CpPayload& request)>
+      cp;
+};
+
 // Which outgoing message a hook is looking at, as the engine built it
 // (before any hook changed it).
 struct OutgoingContext {
@@ -176,6 +195,8 @@ class Engine {
   void add_observer(Observer observer);
   // Replaces the CFG_SET policy (default: accept every attribute).
   void set_cfg_set_hook(CfgSetHook hook);
+  // Replaces the responder policy (default: none, the configuration rules).
+  void set_responder_policy(ResponderPolicy policy);
   // Replaces the outgoing hooks (default: none). Applies to messages built
   // from now on; bytes already built (in flight, cached) stay as they are.
   void set_outgoing_hooks(OutgoingHooks hooks);
@@ -292,6 +313,7 @@ class Engine {
   EngineEnv env_;
   std::vector<Observer> observers_;
   CfgSetHook cfg_set_hook_;
+  ResponderPolicy responder_policy_;
   OutgoingHooks hooks_;
   std::optional<std::vector<Bytes>> init_wire_;
   std::shared_ptr<class AddressPool> pool_;

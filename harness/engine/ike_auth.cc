@@ -653,8 +653,12 @@ IkeAuthResponder::IkeAuthResponder(const IkeSaInitResult* sa, IkeAuthResponderCo
       random_(std::move(random)) {}
 
 IkeAuthResponder::IkeAuthResponder(const IkeSaInitResult* sa, const IkeAuthResponderConfig* config,
-                                   RandomSource random, CpHook cp_hook)
-    : sa_(sa), config_(config), cp_hook_(std::move(cp_hook)), random_(std::move(random)) {}
+                                   RandomSource random, CpHook cp_hook, PskLookup psk_lookup)
+    : sa_(sa),
+      config_(config),
+      cp_hook_(std::move(cp_hook)),
+      psk_lookup_(std::move(psk_lookup)),
+      random_(std::move(random)) {}
 
 core::Result<IkeAuthResponderStep> IkeAuthResponder::process_request(BytesView request) {
   auto decoded = codec::decode_message(request);
@@ -687,7 +691,8 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
   IkeAuthResponderStep step;
   step.result.peer_id = *idi;
   apply(*notifies, step.result);
-  auto proof = verify_peer(*sa_, true, config_->remote_auth, config_->psk_lookup, config_->local_auth.psk, *idi, *auth,
+  const PskLookup& lookup = psk_lookup_ ? psk_lookup_ : config_->psk_lookup;
+  auto proof = verify_peer(*sa_, true, config_->remote_auth, lookup, config_->local_auth.psk, *idi, *auth,
                            inner);
   if (!proof) {
     if (proof.error().notify != kNotifyAuthenticationFailed) return proof.error();
@@ -711,8 +716,8 @@ core::Result<IkeAuthResponderStep> IkeAuthResponder::process_inner(const std::ve
     return make_error("IKE_AUTH request", "SA, TSi and TSr must come together", kNotifyInvalidSyntax);
 
   std::optional<crypto::Secret> looked_up;
-  if (config_->local_auth.kind == AuthKind::Psk && config_->local_auth.psk.empty() && config_->psk_lookup)
-    looked_up = config_->psk_lookup(*idi);
+  if (config_->local_auth.kind == AuthKind::Psk && config_->local_auth.psk.empty() && lookup)
+    looked_up = lookup(*idi);
   auto own = prove(*sa_, false, config_->local_auth, config_->idr, looked_up);
   if (!own) return own.error();
   std::vector<Payload> out;

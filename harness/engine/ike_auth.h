@@ -344,11 +344,12 @@ class IkeAuthResponder {
   // The same, borrowing *sa, which must stay unchanged and outlive the task.
   IkeAuthResponder(const IkeSaInitResult* sa, IkeAuthResponderConfig config, RandomSource random);
   // The same, borrowing *sa and *config, which must stay unchanged and
-  // outlive the task; `cp_hook`, when set, answers CP requests instead of
-  // config->cp_hook (the engine shares one config between its IKE SAs, and
-  // the address pool's hook names each SA).
+  // outlive the task; `cp_hook` and `psk_lookup`, when set, answer CP
+  // requests and look up the initiator's PSK instead of config->cp_hook and
+  // config->psk_lookup (the engine shares one config between its IKE SAs,
+  // and the address pool's hook and a responder policy name each SA).
   IkeAuthResponder(const IkeSaInitResult* sa, const IkeAuthResponderConfig* config, RandomSource random,
-                   CpHook cp_hook = {});
+                   CpHook cp_hook = {}, PskLookup psk_lookup = {});
 
   // Processes the request's inner chain, already decrypted and checked by
   // codec::verify_inner: step.inner is the response's inner chain and
@@ -388,6 +389,7 @@ class IkeAuthResponder {
   std::shared_ptr<const IkeAuthResponderConfig> owned_config_;
   const IkeAuthResponderConfig* config_ = nullptr;
   CpHook cp_hook_;  // empty: config_->cp_hook
+  PskLookup psk_lookup_;  // empty: config_->psk_lookup
   RandomSource random_;
 };
 

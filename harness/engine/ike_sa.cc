@@ -667,12 +667,21 @@ void IkeSa::send_response(ExchangeType type, uint32_t message_id, std::vector<Pa
 // ----- IKE_AUTH -----
 
 std::vector<Payload> IkeSa::answer_auth(const std::vector<Payload>& inner) {
+  const ResponderPolicy& policy = engine.responder_policy_;
   CpHook cp_hook;
-  if (engine.pool_) {
+  if (policy.cp) {
+    cp_hook = [&policy, sa = serial](const codec::IdPayload& id, const codec::CpPayload& request) {
+      return policy.cp(sa, id, request);
+    };
+  } else if (engine.pool_) {
     uint64_t owner = pool_owner;
     cp_hook = make_cp_hook(engine.pool_, [owner] { return owner; });
   }
-  IkeAuthResponder responder(&*init, &engine.auth_responder_config_, borrow(engine.env_.random), std::move(cp_hook));
+  PskLookup psk_lookup;
+  if (policy.psk)
+    psk_lookup = [&policy, sa = serial](const codec::IdPayload& id) { return policy.psk(sa, id); };
+  IkeAuthResponder responder(&*init, &engine.auth_responder_config_, borrow(engine.env_.random), std::move(cp_hook),
+                             std::move(psk_lookup));
   auto step = responder.process_inner(inner);
   if (!step) {
     uint16_t n = step.error().notify ? step.error().notify : static_cast<uint16_t>(NotifyType::INVALID_SYNTAX);
@@ -688,7 +697,16 @@ std::vector<Payload> IkeSa::answer_auth(const std::vector<Payload>& inner) {
   }
   const bool initial_contact = r.peer_initial_contact;
   established(std::move(r));
-  if (engine.pool_) assigned_address = engine.pool_->address_of(pool_owner);
+  if (policy.cp) {
+    for (const auto& a : cp_attributes)
+      if ((a.type == codec::CfgAttributeType::INTERNAL_IP4_ADDRESS ||
+           a.type == codec::CfgAttributeType::INTERNAL_IP6_ADDRESS) && !a.value.empty()) {
+        assigned_address = a.value;
+        break;
+      }
+  } else if (engine.pool_) {
+    assigned_address = engine.pool_->address_of(pool_owner);
+  }
   if (initial_contact) engine.replace_for_initial_contact(*this);
   return std::move(step->inner);
 }

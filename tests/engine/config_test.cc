@@ -105,7 +105,11 @@ TEST(EngineConfig, RetransmitSettingsNameTheirField) {
 TEST(EngineConfig, PskNeedsAKey) {
   EngineConfig c = valid_config();
   c.local_auth.psk = crypto::Secret();
-  EXPECT_EQ(check(c), "local_auth.psk: empty (psk authentication needs a pre-shared key)");
+  c.psks.clear();
+  EXPECT_EQ(check(c), "local_auth.psk: empty (psk authentication needs a pre-shared key, here or in psks)");
+  // Keys per peer are enough.
+  c.psks.push_back(PskEntry{std::nullopt, crypto::Secret(core::to_bytes("x"))});
+  EXPECT_EQ(check(c), "OK");
 
   c = valid_config();
   c.psks.push_back(PskEntry{std::nullopt, crypto::Secret(core::to_bytes("x"))});

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""The rfc7296 suite against strongSwan's charon, through scenarios/peers/strongswan_adapter.py.
+"""The bundled suites against strongSwan's charon, through scenarios/peers/strongswan_adapter.py.
 
     test_scenarios_strongswan.py [--min-pass N] GLOB [GLOB...] [unittest args]
 
-`ikeharness run scenarios/rfc7296 --peer PROFILE --filter GLOB... --jobs 1` runs in the left
+`ikeharness run scenarios --peer PROFILE --filter GLOB... --jobs 1` runs in the left
 namespace of a lab; the profile is a copy of scenarios/peers/strongswan.json whose address is
 the right namespace's, whose "local" is the left one's, and whose "adapter" is the absolute path
 of the adapter, which runs charon in the right namespace (IKEH_STRONGSWAN_NETNS) with its state
@@ -31,7 +31,7 @@ import strongswan as ss  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(HERE))
 ADAPTER = os.path.join(REPO, "scenarios", "peers", "strongswan_adapter.py")
 PROFILE = os.path.join(REPO, "scenarios", "peers", "strongswan.json")
-SUITE = os.path.join(REPO, "scenarios", "rfc7296")
+SUITE = os.path.join(REPO, "scenarios")  # every suite; the globs choose
 RUN_TIMEOUT = 900
 
 GLOBS = []
