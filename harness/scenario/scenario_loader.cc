@@ -853,7 +853,7 @@ core::Result<std::vector<Scenario>> load_scenarios(const std::vector<std::string
       for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
            it.increment(ec)) {
         const auto name = it->path().filename().string();
-        if (it->is_directory() && (name == "schema" || name == "peers")) {
+        if (it->is_directory() && (name == "schema" || name == "peers" || name == "configs")) {
           it.disable_recursion_pending();
           continue;
         }

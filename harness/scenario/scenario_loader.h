@@ -30,7 +30,7 @@ core::Result<Scenario> parse_scenario(std::string_view json_text, std::string id
 core::Result<Scenario> load_scenario(const std::string& path, const std::string& root);
 
 // Every *.json scenario under each path (a file or a folder, searched
-// recursively; folders named "schema" and "peers" are not scenarios), sorted
+// recursively; folders named "schema", "peers" and "configs" are not scenarios), sorted
 // by id. The first file that fails to load ends the search with its error;
 // two files with one id are an error too. `root` as for load_scenario().
 core::Result<std::vector<Scenario>> load_scenarios(const std::vector<std::string>& paths, const std::string& root);

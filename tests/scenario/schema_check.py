@@ -3,7 +3,7 @@
 """Checks scenarios/schema/scenario.schema.json.
 
 (a) the schema is a valid JSON Schema (draft 2020-12);
-(b) every scenario under scenarios/ (except the schema/ and peers/ folders) passes it;
+(b) every scenario under scenarios/ (except the schema/, peers/ and configs/ folders) passes it;
 (c) small documents written below are accepted or rejected as the scenario loader
     (harness/scenario/scenario_loader.cc) accepts or rejects them.
 
@@ -281,7 +281,7 @@ def main():
     scenario_root = os.path.join(source, "scenarios")
     files = 0
     for dirpath, dirnames, filenames in os.walk(scenario_root):
-        dirnames[:] = sorted(d for d in dirnames if d not in ("schema", "peers"))
+        dirnames[:] = sorted(d for d in dirnames if d not in ("schema", "peers", "configs"))
         for name in sorted(filenames):
             if not name.endswith(".json"):
                 continue
