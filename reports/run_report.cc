@@ -65,6 +65,27 @@ nlohmann::ordered_json optional_index(const std::optional<std::size_t>& v) {
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
 
+// Configuration attributes that carry a secret: XAUTH_USER_PASSWORD and
+// XAUTH_PASSCODE (draft-beaulieu-ike-xauth numbers, in the IKEv2 private use
+// range), which a FlexVPN spoke sends as its group password. Reports say how
+// long the value was and never what it was.
+bool secret_cfg_attribute(uint64_t type) { return type == 16522 || type == 16523; }
+
+void hide_secret_attributes(nlohmann::ordered_json& payloads) {
+  for (auto& p : payloads) {
+    if (!p.is_object() || p.value("type", 0) != static_cast<int>(codec::PayloadType::CP)) continue;
+    auto body = p.find("body");
+    if (body == p.end() || !body->contains("attributes")) continue;
+    for (auto& a : (*body)["attributes"]) {
+      if (!a.is_object() || !a.contains("attribute_type") || !a["attribute_type"].is_number_unsigned()) continue;
+      if (!secret_cfg_attribute(a["attribute_type"].get<uint64_t>()) || !a.contains("value")) continue;
+      const std::size_t n = a["value"].is_string() ? a["value"].get<std::string>().size() / 2 : 0;
+      a["value"] = "(" + std::to_string(n) + " bytes, hidden)";
+      a["hidden"] = true;
+    }
+  }
+}
+
 nlohmann::ordered_json message_to_json(const TranscriptMessage& m, std::size_t index) {
   nlohmann::ordered_json j;
   j["index"] = index;
@@ -85,6 +106,7 @@ nlohmann::ordered_json message_to_json(const TranscriptMessage& m, std::size_t i
   for (const auto& d : m.datagrams) datagrams.push_back(core::to_hex(d));
   core::Status status;
   j["payloads"] = payloads_to_json(m.payloads, &status);
+  hide_secret_attributes(j["payloads"]);
   if (!status) j["payloads_error"] = codec::describe(status.error());
   return j;
 }

@@ -416,6 +416,15 @@ void Engine::replace_for_initial_contact(IkeSa& fresh) {
   for (auto& [serial, sa] : sas_) {
     if (sa.get() == &fresh || sa->state != IkeSaState::Established) continue;
     if (!same_identity(sa->peer_id, fresh.peer_id)) continue;
+    if (responder_policy_.initial_contact && !responder_policy_.initial_contact(fresh.serial, sa->serial)) {
+      Event kept;
+      kept.kind = EventKind::Decision;
+      kept.ike_sa = sa->serial;
+      kept.detail = "INITIAL_CONTACT on IKE SA " + std::to_string(fresh.serial) + ": existing IKE SA " +
+                    std::to_string(sa->serial) + " with the same peer identity kept (responder policy)";
+      emit(std::move(kept));
+      continue;
+    }
     Event e;
     e.kind = EventKind::Decision;
     e.ike_sa = sa->serial;

@@ -127,6 +127,11 @@ struct ResponderPolicy {
   std::function<core::Result<std::optional<std::vector<codec::CfgAttribute>>>(
       uint64_t ike_sa, const codec::IdPayload& peer_id, const codec::CpPayload& request)>
       cp;
+  // Whether INITIAL_CONTACT on the new IKE SA `fresh` replaces the existing
+  // one `existing` of the same peer identity (RFC 7296 2.4 lets a responder
+  // decide); asked once per existing SA after `fresh` is established.
+  // Empty: always.
+  std::function<bool(uint64_t fresh, uint64_t existing)> initial_contact;
 };
 
 // Which outgoing message a hook is looking at, as the engine built it

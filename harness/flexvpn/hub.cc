@@ -257,6 +257,13 @@ core::Result<std::unique_ptr<Hub>> Hub::attach(engine::Engine& engine, HubPolicy
     if (!h || !*h) return std::optional<std::vector<CfgAttribute>>();
     return (*h)->cp(sa, id, request);
   };
+  rp.initial_contact = [alive](uint64_t fresh, uint64_t) {
+    auto h = alive.lock();
+    if (!h || !*h) return true;
+    Session* s = (*h)->session(fresh);
+    const Profile* p = s ? (*h)->profile_of(*s) : nullptr;
+    return !p || p->honour_initial_contact;
+  };
   engine.set_responder_policy(std::move(rp));
   engine.set_cfg_set_hook([alive](uint64_t sa, const codec::IdPayload&, const std::vector<CfgAttribute>& set)
                               -> std::optional<std::vector<CfgAttribute>> {
@@ -615,7 +622,8 @@ void Hub::session_down(Session& s) {
 }
 
 void Hub::on_engine_event(const engine::Event& e) {
-  if (e.kind == EventKind::Decision && e.detail.starts_with("INITIAL_CONTACT on IKE SA")) {
+  if (e.kind == EventKind::Decision && e.detail.starts_with("INITIAL_CONTACT on IKE SA") &&
+      e.detail.ends_with("deleted")) {
     // Engine::replace_for_initial_contact names the SA it is about to drop.
     if (session(e.ike_sa)) {
       log(e.ike_sa, Style::SessionAndSa, "Check for existing active SA");

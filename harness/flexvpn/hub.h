@@ -61,10 +61,10 @@
 // going down come after the new SA's Config-reply, where IOS logs them
 // between the AAA request and response.
 //
-// Not modelled yet: Profile::honour_initial_contact = false (the engine
-// replaces on every INITIAL_CONTACT, Engine::replace_for_initial_contact,
-// and offers no hook to refuse it), and Policy::proposals (the engine's
-// ike_policy answers IKE_SA_INIT for every peer).
+// Profile::honour_initial_contact = false keeps the existing SA (the
+// responder policy's initial_contact answer). Not modelled yet:
+// Policy::proposals (the engine's ike_policy answers IKE_SA_INIT for every
+// peer).
 //
 // The hub's own AUTH is computed with the keyring's key (IOS uses the peer
 // block's key in both directions), so the hub's engine must be configured

@@ -523,6 +523,22 @@ TEST(FlexVpnFlow3, WithoutInitialContactBothStay) {
   EXPECT_EQ(p.hub->session_of(2)->address, (Bytes{192, 168, 1, 14}));
 }
 
+TEST(FlexVpnFlow3, ProfileThatIgnoresInitialContactKeepsBoth) {
+  HubPolicy policy = trace_policy();
+  policy.profiles[0].honour_initial_contact = false;
+  FlexPair p(spoke_config(), policy);
+  p.connect();
+  p.run_timers_now();
+  p.connect();  // with INITIAL_CONTACT
+  p.run_timers_now();
+  EXPECT_EQ(p.hub_engine->ike_sa(1)->state, IkeSaState::Established);
+  EXPECT_EQ(p.hub_engine->ike_sa(2)->state, IkeSaState::Established);
+  ASSERT_EQ(p.hub->interfaces().size(), 2u);
+  EXPECT_TRUE(p.hub->interfaces()[0].up);
+  EXPECT_TRUE(p.hub->interfaces()[1].up);
+  EXPECT_FALSE(contains_line(p.hub_lines(), "Deleting SA"));
+}
+
 TEST(FlexVpnFlow3, DeleteTakesTheInterfaceRoutesAndLeaseDown) {
   FlexPair p;
   uint64_t sa = p.connect();

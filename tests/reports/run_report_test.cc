@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/codec/cp_payload.h"
 #include "harness/codec/message.h"
 #include "reports/json_report.h"
 #include "tests/reports/sample_run.h"
@@ -170,6 +171,32 @@ TEST_F(RunReportTest, UndecodableChainKeepsWhatDecodedAndSaysWhy) {
   EXPECT_NE(m["payloads_error"].get<std::string>().find("payload_length"), std::string::npos) << m["payloads_error"];
   ASSERT_GE(m["payloads"].size(), 1u);
   EXPECT_EQ(m["payloads"][0]["type_name"], "SA");
+}
+
+TEST_F(RunReportTest, GroupPasswordAttributesAreHiddenInEveryReport) {
+  // A FlexVPN spoke's CFG_REQUEST carries its group password (attribute
+  // 16522, XAUTH_USER_PASSWORD); the user name beside it stays visible.
+  codec::CpPayload cp;
+  cp.cfg_type = codec::CfgType::CFG_REQUEST;
+  const std::string password = "grouppass";
+  cp.attributes.emplace_back(static_cast<codec::CfgAttributeType>(16521), core::to_bytes("flex"));
+  cp.attributes.emplace_back(static_cast<codec::CfgAttributeType>(16522), core::to_bytes(password));
+  run_.scenarios[1].transcript[0].payloads.emplace_back(codec::PayloadType::CP, cp);
+  auto json_file = dir_ / "results.json";
+  auto html_file = dir_ / "report.html";
+  ASSERT_TRUE(reports::write_results_json(run_, json_file));
+  ASSERT_TRUE(reports::write_html(run_, html_file));
+  for (const auto& f : {json_file, html_file}) {
+    std::string text = read_file(f);
+    EXPECT_EQ(text.find(core::to_hex(core::to_bytes(password))), std::string::npos) << f;
+    EXPECT_EQ(text.find(password), std::string::npos) << f;
+    EXPECT_NE(text.find(core::to_hex(core::to_bytes("flex"))), std::string::npos) << f;
+  }
+  auto j = nlohmann::json::parse(read_file(json_file));
+  const auto& attrs = j["scenarios"][1]["transcript"][0]["payloads"].back()["body"]["attributes"];
+  ASSERT_EQ(attrs.size(), 2u);
+  EXPECT_EQ(attrs[1]["value"], "(9 bytes, hidden)");
+  EXPECT_EQ(attrs[1]["hidden"], true);
 }
 
 TEST_F(RunReportTest, JunitCountsCasesAndEscapes) {
