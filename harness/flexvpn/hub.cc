@@ -51,7 +51,10 @@ std::string HubEvent::line() const {
 }
 
 engine::EngineConfig hub_engine_config(engine::EngineConfig base) {
-  base.vendor_ids_auth.insert(base.vendor_ids_auth.begin(), flexvpn_supported_vid());
+  // Once: a configuration that already lists it keeps its own order.
+  if (std::find(base.vendor_ids_auth.begin(), base.vendor_ids_auth.end(), flexvpn_supported_vid()) ==
+      base.vendor_ids_auth.end())
+    base.vendor_ids_auth.insert(base.vendor_ids_auth.begin(), flexvpn_supported_vid());
   base.window_size = 5;  // notes 2.4: IOS announces 5
   base.esp_tfc_padding_not_supported = true;
   base.non_first_fragments_also = true;

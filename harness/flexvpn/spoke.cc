@@ -17,7 +17,10 @@ using engine::IkeSaState;
 
 engine::EngineConfig spoke_engine_config(engine::EngineConfig base, const SpokeOptions& options) {
   // The trace's request starts with one VID: FLEXVPN-SUPPORTED (notes 2.1).
-  base.vendor_ids_auth.insert(base.vendor_ids_auth.begin(), flexvpn_supported_vid());
+  // Once: a configuration that already lists it keeps its own order.
+  if (std::find(base.vendor_ids_auth.begin(), base.vendor_ids_auth.end(), flexvpn_supported_vid()) ==
+      base.vendor_ids_auth.end())
+    base.vendor_ids_auth.insert(base.vendor_ids_auth.begin(), flexvpn_supported_vid());
   std::vector<CfgAttribute> request{CfgAttribute(CfgAttributeType::INTERNAL_IP4_ADDRESS)};
   if (options.group)
     request.emplace_back(static_cast<CfgAttributeType>(kGroupNameAttribute),

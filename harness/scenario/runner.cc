@@ -27,6 +27,7 @@
 #include "harness/crypto/sk.h"
 #include "harness/crypto/sk_decryptor.h"
 #include "harness/engine/seeded_random.h"
+#include "harness/flexvpn/hub.h"
 #include "harness/scenario/peer_adapter.h"
 #include "harness/scenario/self_pair.h"
 #include "harness/scenario/udp_driver.h"
@@ -440,6 +441,8 @@ class ScenarioRun {
     last_activity_ = start_;
     harness_->add_observer([this](const engine::Event& e) { on_event(e, true); });
     if (peer_) peer_->add_observer([this](const engine::Event& e) { on_event(e, false); });
+    if (!attach_hub(s_.harness_hub, *harness_, true)) return;
+    if (peer_ && !attach_hub(s_.peer_hub, *peer_, false)) return;
     install_hooks();
 
     bool ready = true;
@@ -468,6 +471,10 @@ class ScenarioRun {
     po.responder = harness_initiates ? s_.peer : s_.harness;
     po.seed = o_.seed;
     po.export_keys = true;
+    const auto& initiator_address = harness_initiates ? s_.harness_address : s_.peer_address;
+    const auto& responder_address = harness_initiates ? s_.peer_address : s_.harness_address;
+    if (initiator_address) po.initiator_address.address = *initiator_address;
+    if (responder_address) po.responder_address.address = *responder_address;
     auto pair = SelfPair::create(std::move(po));
     if (!pair) {
       error("the engines could not be created: " + pair.error().to_string());
@@ -476,6 +483,25 @@ class ScenarioRun {
     pair_ = std::move(pair).value();
     harness_ = harness_initiates ? &pair_->initiator() : &pair_->responder();
     peer_ = harness_initiates ? &pair_->responder() : &pair_->initiator();
+    return true;
+  }
+
+  // Runs a FlexVPN hub on a side's engine; its lines join that side's
+  // events (assert "event" sees them) and the report's, marked for the peer.
+  bool attach_hub(const std::optional<flexvpn::HubPolicy>& policy, engine::Engine& e, bool harness_side) {
+    if (!policy) return true;
+    auto hub = flexvpn::Hub::attach(e, *policy);
+    if (!hub) {
+      error(std::string("the ") + (harness_side ? "harness's" : "peer's") +
+            " FlexVPN hub could not start: " + hub.error().to_string());
+      return false;
+    }
+    (*hub)->set_event_hook([this, harness_side](const flexvpn::HubEvent& ev) {
+      std::string line = ev.line();
+      (harness_side ? harness_events_ : peer_events_).push_back(line);
+      r_.events.push_back(harness_side ? line : "peer: " + line);
+    });
+    hubs_.push_back(std::move(hub).value());
     return true;
   }
 
@@ -1326,6 +1352,7 @@ class ScenarioRun {
 
   std::unique_ptr<SelfPair> pair_;           // self mode
   std::unique_ptr<UdpDriver> udp_;           // an external peer
+  std::vector<std::unique_ptr<flexvpn::Hub>> hubs_;  // declared after the engines: destroyed first
   struct Running {
     AdapterCall call;
     std::chrono::steady_clock::time_point started;

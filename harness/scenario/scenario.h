@@ -18,6 +18,7 @@
 #include "harness/core/bytes.h"
 #include "harness/core/clock.h"
 #include "harness/engine/events.h"
+#include "harness/flexvpn/hub_policy.h"
 #include "harness/scenario/engine_config.h"
 #include "net/fault.h"
 
@@ -271,6 +272,14 @@ struct Scenario {
   std::vector<std::string> requires_capabilities;
   engine::EngineConfig harness;  // the harness's engine
   engine::EngineConfig peer;     // what the peer is configured with (self mode: the built-in peer)
+  // A side given as {"hub": ...}: a FlexVPN hub (flexvpn::Hub) runs on that
+  // side's engine, whose configuration is the hub's endpoint (made a hub's
+  // by flexvpn::hub_engine_config); its event lines join the side's events.
+  std::optional<flexvpn::HubPolicy> harness_hub, peer_hub;
+  // Self mode only: the addresses the two engines see ("addresses":
+  // {"harness": "10.150.3.1", "peer": "10.150.1.1"}), for scenarios whose
+  // configuration names them (a hub's policy matching its local address).
+  std::optional<core::Bytes> harness_address, peer_address;
   std::vector<Step> steps;
   std::vector<std::string> step_pointers;  // "/steps/3", for messages
 };

@@ -17,8 +17,11 @@
 #include "harness/codec/notify_payload.h"
 #include "harness/codec/vendor_id_payload.h"
 #include "harness/codec/eap_payload.h"
+#include "harness/flexvpn/hub.h"
+#include "harness/scenario/flexvpn_config.h"
 #include "harness/scenario/json_walk.h"
 #include "harness/scenario/peer_profile.h"
+#include "harness/scenario/udp_driver.h"
 
 namespace ikeh::scenario {
 namespace {
@@ -743,12 +746,32 @@ Step read_step(const json& j, const std::string& ptr, Refs& refs) {
 }
 
 engine::EngineConfig read_side_config(const Obj& top, std::string_view key, std::string_view source,
-                                      const std::string& base_dir) {
+                                      const std::string& base_dir, std::optional<flexvpn::HubPolicy>& hub) {
   static const json kEmpty = json::object();
   const json* v = top.find(key);
   const json& node = v ? *v : kEmpty;
   const std::string ptr = top.at(key);
   if (!node.is_object()) wrong_type(ptr, "an object (an engine configuration, docs/config.md)", node);
+  if (node.contains("hub")) {
+    // A FlexVPN hub: {"hub": "configs/hub.json"} or {"hub": {...}} (docs/flexvpn.md).
+    Obj side(node, ptr, {"hub"});
+    const json& h = node.at("hub");
+    const std::string hptr = side.at("hub");
+    core::Result<HubConfig> loaded = core::make_error("", "");
+    if (h.is_string()) {
+      std::filesystem::path file(h.get<std::string>());
+      if (file.is_relative()) file = std::filesystem::path(base_dir) / file;
+      loaded = load_hub_config(file.lexically_normal().string());
+      if (!loaded) fail(hptr, loaded.error().to_string());
+    } else if (h.is_object()) {
+      loaded = parse_hub_config_at(h, source, hptr, base_dir);
+      if (!loaded) throw LocatedError{loaded.error()};
+    } else {
+      wrong_type(hptr, "a hub configuration file name or object (docs/flexvpn.md)", h);
+    }
+    hub = std::move(loaded->policy);
+    return flexvpn::hub_engine_config(std::move(loaded->endpoint.engine));
+  }
   if (node.contains("network"))
     fail(child_pointer(ptr, "network"),
          "addresses come from the peer profile (scenarios/peers), not from a scenario");
@@ -760,7 +783,7 @@ engine::EngineConfig read_side_config(const Obj& top, std::string_view key, std:
 Scenario read_scenario(const json& root, std::string id, std::string_view source, const std::string& base_dir) {
   Obj top(root, "",
           {"$schema", "title", "reference", "requirement", "role", "sanity", "tags", "requires", "harness", "peer",
-           "steps", "comment"});
+           "steps", "comment", "addresses"});
   Scenario s;
   s.id = std::move(id);
   s.source = std::string(source);
@@ -785,8 +808,16 @@ Scenario read_scenario(const json& root, std::string id, std::string_view source
         fail(child_pointer(top.at("requires"), i), "unknown capability " + in_quotes(c) + did_you_mean(c, kPeerCapabilities));
     }
   }
-  s.harness = read_side_config(top, "harness", source, base_dir);
-  s.peer = read_side_config(top, "peer", source, base_dir);
+  s.harness = read_side_config(top, "harness", source, base_dir, s.harness_hub);
+  s.peer = read_side_config(top, "peer", source, base_dir, s.peer_hub);
+  Obj addresses = top.section("addresses", {"harness", "peer"});
+  for (const char* side : {"harness", "peer"}) {
+    auto text = addresses.get_string(side);
+    if (!text) continue;
+    auto bytes = address_bytes(*text);
+    if (!bytes) fail(addresses.at(side), bytes.error().reason);
+    (std::string_view(side) == "harness" ? s.harness_address : s.peer_address) = std::move(bytes).value();
+  }
   const json* steps = top.find("steps");
   if (!steps) fail("/steps", "a scenario needs \"steps\"");
   const json& a = read_array(*steps, "/steps", "steps");
