@@ -141,12 +141,13 @@ std::optional<Bytes> AddressPool::lease(uint64_t owner, const std::optional<Byte
     pick = *wanted;
   if (!pick) {
     // The lowest free address: walk the used set, which is sorted like the
-    // addresses, from first upwards.
-    Bytes candidate = config_.first;
+    // addresses, from the lowest one that may be free upwards.
+    Bytes candidate = lowest_maybe_free_;
     for (auto it = used_.lower_bound(candidate); it != used_.end() && *it == candidate; ++it)
       if (!increment(candidate)) return std::nullopt;
     if (!less_eq(candidate, config_.last)) return std::nullopt;
     pick = candidate;
+    lowest_maybe_free_ = candidate;  // leased below; the next search steps past it
   }
   leases_[owner] = *pick;
   used_.insert(*pick);
@@ -202,6 +203,7 @@ void AddressPool::release(uint64_t owner) {
   auto it = leases_.find(owner);
   if (it == leases_.end()) return;
   used_.erase(it->second);
+  if (!less_eq(lowest_maybe_free_, it->second)) lowest_maybe_free_ = it->second;
   leases_.erase(it);
 }
 

@@ -333,8 +333,11 @@ void Engine::answer_unknown_spi(const Message& m, const Route& from) {
 
 void Engine::handle_init_request(const Message& m, core::BytesView wire, const Route& from) {
   // RFC 7296 2.1: a retransmitted IKE_SA_INIT request gets the same answer.
-  for (auto& [serial, sa] : sas_) {
-    if (sa->original_initiator || sa->spi_i != m.header.spi_i) continue;
+  auto [first, last] = init_by_spi_i_.equal_range(m.header.spi_i);
+  for (auto at = first; at != last; ++at) {
+    auto found = sas_.find(at->second);
+    if (found == sas_.end()) continue;
+    IkeSa* sa = found->second.get();
     if (sa->route.remote.address != from.remote.address || sa->route.remote.port != from.remote.port) continue;
     if (sa->answered_init_request(wire)) {
       sa->resend_init_response(from);
@@ -388,6 +391,7 @@ void Engine::handle_init_request(const Message& m, core::BytesView wire, const R
     return;
   }
   IkeSa* sa = new_sa(false, from);
+  init_by_spi_i_.emplace(m.header.spi_i, sa->serial);
   // The result holds the response bytes too (step->response is a copy).
   sa->accept_init(m, wire, std::move(*responder.take_result()), std::move(datagrams));
 }
@@ -501,6 +505,7 @@ void Engine::forget(uint64_t serial) {
   if (env_.export_keys)
     if (auto row = key_row(*it->second)) forgotten_keys_.push_back(std::move(*row));
   std::erase_if(by_spi_, [serial](const auto& kv) { return kv.second == serial; });
+  std::erase_if(init_by_spi_i_, [serial](const auto& kv) { return kv.second == serial; });
   sas_.erase(it);
 }
 

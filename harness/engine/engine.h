@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "harness/codec/cp_payload.h"
@@ -327,6 +328,9 @@ class Engine {
   uint32_t next_child_id_ = 1;
   std::map<uint64_t, std::unique_ptr<IkeSa>> sas_;  // by serial
   std::map<uint64_t, uint64_t> by_spi_;               // our SPI -> serial
+  // Responder SAs made by an IKE_SA_INIT request, by its SPIi: finds the SA
+  // a retransmitted request belongs to without a walk over every SA.
+  std::unordered_multimap<uint64_t, uint64_t> init_by_spi_i_;
   std::vector<crypto::KeyTableEntry> forgotten_keys_;
   std::map<uint64_t, core::VirtualClock::TimerId> forget_timers_;  // by serial
 };

@@ -353,8 +353,8 @@ void Hub::log(uint64_t sa, Style style, std::string text) {
   if (const auto it = by_sa_.find(sa); it != by_sa_.end()) e.session = it->second->id;
   e.style = style;
   e.text = std::move(text);
-  events_.push_back(e);
-  if (hook_) hook_(events_.back());
+  if (hook_) hook_(e);
+  if (options_.keep_events) events_.push_back(std::move(e));
 }
 
 // ----- IKE_AUTH: profile, keyring, policy -----

@@ -168,6 +168,10 @@ class Hub {
     // The VRF the pushed routes go into.
     std::string route_vrf = "global";
     uint64_t first_session_id = 1;
+    // Whether events() keeps every line (the default, for tests and
+    // reports); false: lines only go to the event hook, so a hub with
+    // thousands of sessions holds no log (as a router with debugging off).
+    bool keep_events = true;
   };
 
   using EventHook = std::function<void(const HubEvent&)>;
@@ -192,6 +196,7 @@ class Hub {
   // Called with each event as it is logged (the scenario runner's stream).
   void set_event_hook(EventHook hook) { hook_ = std::move(hook); }
 
+  // Every line logged so far (none when Options::keep_events is false).
   const std::vector<HubEvent>& events() const { return events_; }
   // Every event's line(), in order.
   std::vector<std::string> lines() const;
