@@ -131,6 +131,8 @@ int run(int argc, char** argv) {
       "Without --count it serves until\n"
       "--timeout or a signal. Without --listen the configuration's network section is bound. The NAT-T port\n"
       "defaults to 4500 on port 500 and to a free port otherwise. See docs/external-peer.md.\n"
+      "A FlexVPN hub file (top-level \"endpoint\" key, docs/flexvpn.md) runs a FlexVPN hub: its IOS-style\n"
+      "log lines are printed as \"hub\" events, its interfaces and routes in a summary at the end.\n"
       "Exit codes: 0 done, 1 the timeout or a signal came before --count was reached (or before the\n"
       "deletes), 2 usage or input error (configuration, bind failure, output file).\n");
   rcmd->add_option("--listen", respond.listen, "Bind here, ADDR[:PORT] (port 500 by default, 0: a free one)");

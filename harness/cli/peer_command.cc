@@ -19,10 +19,14 @@
 #include "harness/codec/notify_payload.h"
 #include "harness/crypto/key_table.h"
 #include "harness/engine/seeded_random.h"
+#include "harness/flexvpn/hub.h"
 #include "harness/scenario/engine_config.h"
+#include "harness/scenario/flexvpn_config.h"
 #include "harness/scenario/udp_driver.h"
 #include "reports/pcap_writer.h"
 #include "reports/value_format.h"
+
+#include <nlohmann/json.hpp>
 
 namespace ikeh::cli {
 namespace {
@@ -340,6 +344,77 @@ class Printer {
     line(text);
   }
 
+  // A line of the FlexVPN hub's log (flexvpn::HubEvent::line(), IOS's
+  // `debug crypto ikev2` wording), among the engine's event lines.
+  void hub_event(const flexvpn::HubEvent& e) {
+    if (quiet_) return;
+    if (json_) {
+      JsonObject j;
+      j.real("time", since_start(e.time)).str("kind", "hub");
+      if (e.session) j.num("session", e.session);
+      if (e.sa) j.num("ike_sa", e.sa);
+      line(j.str("detail", e.line()).text());
+      return;
+    }
+    char when[32];
+    std::snprintf(when, sizeof when, "%10.3f", since_start(e.time));
+    line(std::string(when) + " hub " + e.line());
+  }
+
+  // The hub's state at the end: its sessions, Virtual-Access interfaces and
+  // the routes spokes pushed with CFG_SET.
+  void hub_summary(const flexvpn::Hub& hub) {
+    const auto sessions = hub.sessions();
+    std::size_t active = 0;
+    for (const auto& s : sessions) active += s.active ? 1 : 0;
+    auto route_text = [](const flexvpn::HubRoute& r) {
+      return scenario::address_text(r.prefix) + " " + scenario::address_text(r.mask) + " via " + r.interface +
+             " (vrf " + r.vrf + ", IKE SA " + std::to_string(r.sa) + ")";
+    };
+    auto interface_text = [](const flexvpn::HubInterface& i) {
+      return i.name + " " + (i.up ? "up" : "down") + " (Virtual-Template" + std::to_string(i.virtual_template) +
+             ", IKE SA " + std::to_string(i.sa) + ")";
+    };
+    if (json_) {
+      std::vector<std::string> routes, interfaces;
+      for (const auto& r : hub.routes())
+        routes.push_back(JsonObject()
+                             .str("prefix", scenario::address_text(r.prefix))
+                             .str("mask", scenario::address_text(r.mask))
+                             .str("interface", r.interface)
+                             .str("vrf", r.vrf)
+                             .num("ike_sa", r.sa)
+                             .text());
+      for (const auto& i : hub.interfaces())
+        interfaces.push_back(JsonObject()
+                                 .str("name", i.name)
+                                 .num("virtual_template", i.virtual_template)
+                                 .boolean("up", i.up)
+                                 .num("ike_sa", i.sa)
+                                 .text());
+      line(JsonObject()
+               .str("kind", "hub_summary")
+               .num("sessions", sessions.size())
+               .num("active_sessions", active)
+               .raw("interfaces", json_array(interfaces))
+               .raw("routes", json_array(routes))
+               .text());
+      return;
+    }
+    std::ostringstream s;
+    s << "FlexVPN hub\n";
+    s << "  sessions    " << sessions.size() << " (" << active << " active)\n";
+    if (hub.interfaces().empty()) s << "  interfaces  none\n";
+    for (std::size_t i = 0; i < hub.interfaces().size(); ++i)
+      s << (i ? "              " : "  interfaces  ") << interface_text(hub.interfaces()[i]) << "\n";
+    if (hub.routes().empty()) s << "  routes      none\n";
+    for (std::size_t i = 0; i < hub.routes().size(); ++i)
+      s << (i ? "              " : "  routes      ") << route_text(hub.routes()[i]) << "\n";
+    std::string text = s.str();
+    text.pop_back();
+    line(text);
+  }
+
   void verdict(int code, const std::string& text) {
     if (json_) {
       line(JsonObject()
@@ -426,6 +501,20 @@ uint64_t current_of(const engine::Engine& e, uint64_t serial) {
 
 bool gone(IkeSaState s) { return s == IkeSaState::Deleted || s == IkeSaState::Failed; }
 
+// A FlexVPN hub configuration (docs/flexvpn.md) rather than an endpoint
+// configuration (docs/config.md): a JSON object with a top-level "endpoint"
+// key, which the endpoint format does not have. Anything else, including a
+// file that cannot be read or parsed, goes to the endpoint loader, whose
+// errors say what is wrong.
+bool is_hub_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream text;
+  text << in.rdbuf();
+  auto doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  return doc.is_object() && doc.contains("endpoint");
+}
+
 // Everything one run holds: the configuration, the open output files, the
 // driver, and what is printed.
 struct Session {
@@ -437,11 +526,15 @@ struct Session {
   Printer printer;
   const std::atomic<int>* interrupt;
   scenario::EndpointConfig config;
+  // A FlexVPN hub file (respond only): its policy, attached once the driver is open.
+  std::optional<flexvpn::HubPolicy> hub_policy;
   std::optional<reports::PcapWriter> pcap;
   std::unique_ptr<std::ofstream> keys;
   // Before the driver: the engine's observers use it until the driver goes.
   Tracker tracker;
   std::unique_ptr<UdpDriver> driver;
+  // After the driver: goes first (the hub may go before its engine).
+  std::unique_ptr<flexvpn::Hub> hub;
 
   int usage(const std::string& line) {
     err << line << "\n";
@@ -449,11 +542,24 @@ struct Session {
   }
 
   // Loads the configuration and creates the output files, so that a wrong
-  // path fails before any packet is sent. 0 or kExitUsage.
-  int prepare() {
-    auto loaded = scenario::load_endpoint_config(options.config);
-    if (!loaded) return usage(loaded.error().to_string());
-    config = std::move(loaded).value();
+  // path fails before any packet is sent. A FlexVPN hub file (see
+  // is_hub_file) is accepted when `hub_allowed` (respond); its engine is
+  // configured by flexvpn::hub_engine_config. 0 or kExitUsage.
+  int prepare(bool hub_allowed) {
+    if (is_hub_file(options.config)) {
+      if (!hub_allowed)
+        return usage(options.config + ": a FlexVPN hub configuration (top-level \"endpoint\"): only "
+                     "`ikeharness respond` runs a hub");
+      auto loaded = scenario::load_hub_config(options.config);
+      if (!loaded) return usage(loaded.error().to_string());
+      config.engine = flexvpn::hub_engine_config(std::move(loaded->endpoint.engine));
+      config.network = std::move(loaded->endpoint.network);
+      hub_policy = std::move(loaded->policy);
+    } else {
+      auto loaded = scenario::load_endpoint_config(options.config);
+      if (!loaded) return usage(loaded.error().to_string());
+      config = std::move(loaded).value();
+    }
     if (!options.pcap.empty()) {
       auto w = reports::PcapWriter::open(options.pcap);
       if (!w) return usage(options.pcap + ": " + w.error().to_string());
@@ -486,7 +592,23 @@ struct Session {
       printer.event(e);
     });
     driver->set_log([this](const std::string& line) { printer.transport(line, driver->clock().now()); });
+    if (hub_policy) {
+      flexvpn::Hub::Options ho;
+      ho.local_address = driver->local().address;
+      auto attached = flexvpn::Hub::attach(driver->engine(), std::move(*hub_policy), ho);
+      hub_policy.reset();
+      if (!attached) return usage(options.config + ": the FlexVPN hub cannot start: " + attached.error().to_string());
+      hub = std::move(attached).value();
+      hub->set_event_hook([this](const flexvpn::HubEvent& e) { printer.hub_event(e); });
+    }
     return 0;
+  }
+
+  // The verdict, after the hub's summary when a hub ran, then finish().
+  int conclude(int rc, const std::string& text) {
+    if (hub) printer.hub_summary(*hub);
+    printer.verdict(rc, text);
+    return finish(rc);
   }
 
   int interrupts() const { return interrupt ? interrupt->load() : 0; }
@@ -583,7 +705,7 @@ std::string sockets_text(const UdpDriver& d) {
 
 int run_initiate(const InitiateOptions& o, std::ostream& out, std::ostream& err, const std::atomic<int>* interrupt) {
   Session s(out, err, o, interrupt);
-  if (int rc = s.prepare()) return rc;
+  if (int rc = s.prepare(false)) return rc;
   const scenario::NetworkConfig& net = s.config.network;
 
   // Where the peer is: the command line, else the configuration.
@@ -770,7 +892,7 @@ int run_respond(const RespondOptions& o, std::ostream& out, std::ostream& err, c
     return s.usage("ikeharness: respond: --until-deleted needs --count N or --once");
   if (o.delete_ike && !o.count && !o.once)
     return s.usage("ikeharness: respond: --delete needs --count N or --once");
-  if (int rc = s.prepare()) return rc;
+  if (int rc = s.prepare(true)) return rc;
   const scenario::NetworkConfig& net = s.config.network;
 
   net::UdpConfig udp;
@@ -808,10 +930,7 @@ int run_respond(const RespondOptions& o, std::ostream& out, std::ostream& err, c
         s.printer.summary(*sa, "IKE SA " + std::to_string(serial) + " established with " +
                                    scenario::endpoint_text(sa->route.remote));
   };
-  auto fail = [&](const std::string& why) {
-    s.printer.verdict(kExitFailed, why);
-    return s.finish(kExitFailed);
-  };
+  auto fail = [&](const std::string& why) { return s.conclude(kExitFailed, why); };
   auto progress = [&] {
     return std::to_string(established()) + " of " + std::to_string(*count) + " IKE SAs established";
   };
@@ -819,9 +938,8 @@ int run_respond(const RespondOptions& o, std::ostream& out, std::ostream& err, c
   if (!count) {
     auto end = s.run([&] { print_fresh(); return false; }, limit, 0);
     print_fresh();
-    s.printer.verdict(kExitOk, std::to_string(established()) + " IKE SAs established, served until " +
+    return s.conclude(kExitOk, std::to_string(established()) + " IKE SAs established, served until " +
                                    (end == UdpDriver::RunEnd::Interrupted ? "a signal" : "the timeout"));
-    return s.finish(kExitOk);
   }
 
   auto end = s.run([&] { print_fresh(); return established() >= *count; }, remaining(), 0);
@@ -878,8 +996,7 @@ int run_respond(const RespondOptions& o, std::ostream& out, std::ostream& err, c
     if (end == UdpDriver::RunEnd::Deadline) return fail("timed out before the Deletes were answered");
     result += ", " + std::to_string(mine.size()) + " deleted by us";
   }
-  s.printer.verdict(kExitOk, result);
-  return s.finish(kExitOk);
+  return s.conclude(kExitOk, result);
 }
 
 }  // namespace ikeh::cli

@@ -11,6 +11,13 @@
 // and a last line with the verdict. Usage and input errors (the loader's
 // "FILE: /json/pointer: reason", a bind failure, an unwritable output file)
 // are one line on `err`. Keys are written only to --keys-out.
+//
+// `respond` also takes a FlexVPN hub file (docs/flexvpn.md, "Running the
+// hub"): a configuration whose top level has an "endpoint" key. Its engine is
+// flexvpn::hub_engine_config(endpoint), a flexvpn::Hub is attached, its log
+// lines join the event lines ("hub ..."; --json-events: kind "hub"), and a
+// summary of its sessions, interfaces and routes precedes the verdict.
+// `initiate` refuses a hub file (usage error).
 #pragma once
 
 #include <atomic>
