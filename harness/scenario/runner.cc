@@ -844,6 +844,24 @@ class ScenarioRun {
     return {engine::Endpoint{*address_bytes(*o_.peer.address), o_.peer.port}, o_.peer.natt_port};
   }
 
+  // The IKE SA of a side whose SPIi is the variable's bytes (an "ike_sa"
+  // selector); 0, with the verdict set, when the variable has no value or
+  // no such SA exists (forgotten ones included).
+  uint64_t selected_sa(engine::Engine& e, const std::string& var, const std::string& who) {
+    const Bytes* v = value_of(var);
+    if (!v) return 0;
+    if (v->size() != 8) {
+      error("variable \"" + var + "\" (" + hex(*v) + ") is not an 8-byte SPI; capture it from spi_i");
+      return 0;
+    }
+    uint64_t spi = 0;
+    for (uint8_t x : *v) spi = spi << 8 | x;
+    for (const auto& info : e.ike_sas())
+      if (info.spi_i == spi) return info.serial;
+    fail("no IKE SA with SPIi $" + var, who + " holds an IKE SA with SPIi " + hex(*v), "none");
+    return 0;
+  }
+
   // The newest IKE SA of a side that is not gone; 0 when none.
   uint64_t newest_sa(engine::Engine& e) {
     uint64_t best = 0;
@@ -866,6 +884,10 @@ class ScenarioRun {
 
   void exec(const StartStep& st) {
     if (st.by == Side::Peer && udp_) {
+      if (st.ike_sa_var) {
+        error("\"ike_sa\" cannot choose the IKE SA an external peer starts an exchange on");
+        return;
+      }
       start_by_adapter(st);
       return;
     }
@@ -879,7 +901,13 @@ class ScenarioRun {
       return;
     }
     settle();
-    uint64_t sa = newest_sa(e);
+    uint64_t sa = 0;
+    if (st.ike_sa_var) {
+      sa = selected_sa(e, *st.ike_sa_var, who);
+      if (sa == 0) return;
+    } else {
+      sa = newest_sa(e);
+    }
     if (sa == 0) {
       fail(who + " has no IKE SA to start this exchange on", "an established IKE SA", "none");
       return;
@@ -1088,18 +1116,25 @@ class ScenarioRun {
     engine::Engine& e = side(a.side);
     const std::string who = a.side == Side::Harness ? "harness" : "peer";
     const auto& events = a.side == Side::Harness ? harness_events_ : peer_events_;
+    uint64_t chosen = 0;
+    if (a.ike_sa_var) {
+      chosen = selected_sa(e, *a.ike_sa_var, "the " + who);
+      if (chosen == 0) return;
+    }
+    const std::string which = a.ike_sa_var ? "IKE SA $" + *a.ike_sa_var : "newest IKE SA";
     if (a.ike_sa_state) {
       uint64_t best = 0;
       engine::IkeSaState state{};
       for (const auto& info : e.ike_sas())
-        if (info.serial >= best) {
+        if (chosen ? info.serial == chosen : info.serial >= best) {
           best = info.serial;
           state = info.state;
         }
-      std::string want = std::string("the ") + who + "'s newest IKE SA " + engine::state_name(*a.ike_sa_state);
+      std::string want = std::string("the ") + who + "'s " + which + " " + engine::state_name(*a.ike_sa_state);
       if (best == 0) return fail("no IKE SA", want, "no IKE SA");
       if (state != *a.ike_sa_state)
-        return fail("IKE SA state differs", want, std::string("the ") + who + "'s newest IKE SA " + engine::state_name(state));
+        return fail("IKE SA state differs", want,
+                    std::string("the ") + who + "'s " + which + " " + engine::state_name(state));
     }
     if (a.ike_sas) {
       std::optional<codec::IdPayload> id;
@@ -1119,10 +1154,10 @@ class ScenarioRun {
     }
     if (a.child_sas) {
       std::size_t n = 0;
-      if (auto info = e.ike_sa(newest_sa(e)))
+      if (auto info = e.ike_sa(chosen ? chosen : newest_sa(e)))
         for (const auto& c : info->children)
           if (c.state == engine::ChildSaState::Installed) ++n;
-      std::string what = std::string("installed Child SAs on the ") + who + "'s newest IKE SA";
+      std::string what = std::string("installed Child SAs on the ") + who + "'s " + which;
       if (n != *a.child_sas) return fail("number of Child SAs differs", std::to_string(*a.child_sas) + " " + what,
                                          std::to_string(n) + " " + what);
     }

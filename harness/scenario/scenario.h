@@ -170,6 +170,10 @@ enum class StartKind : uint8_t {
 struct StartStep {
   Side by = Side::Harness;
   StartKind kind = StartKind::IkeSa;
+  // "ike_sa": "$NAME": the exchange runs on the IKE SA whose SPIi is the
+  // variable's 8 bytes (an spi_i capture), not on the newest one; not for
+  // ike_sa starts, nor for starts by an external peer.
+  VarName ike_sa_var;
   std::vector<codec::CfgAttribute> attributes;  // CfgSet
   std::vector<VarName> attribute_vars;          // per attribute: its value from a variable
 };
@@ -177,6 +181,9 @@ struct StartStep {
 // Checks on a side's engine. Every field set must hold.
 struct AssertStep {
   Side side = Side::Harness;
+  // "ike_sa": "$NAME": ike_sa_state and child_sas look at the IKE SA whose
+  // SPIi is the variable's 8 bytes instead of the newest one.
+  VarName ike_sa_var;
   std::optional<engine::IkeSaState> ike_sa_state;   // of the newest IKE SA
   std::optional<std::size_t> ike_sas;               // IKE SAs in `count_state` (default Established)
   engine::IkeSaState count_state = engine::IkeSaState::Established;

@@ -422,10 +422,22 @@ engine::IkeSaState read_state(const json& j, const std::string& ptr) {
   fail(ptr, "unknown IKE SA state " + in_quotes(s) + did_you_mean(s, names));
 }
 
-AssertStep read_assert(const json& j, const std::string& ptr) {
-  Obj o(j, ptr, {"side", "ike_sa_state", "ike_sas", "state", "identity", "child_sas", "event", "no_event"});
+// "ike_sa": "$NAME" (a captured spi_i) choosing the IKE SA a step acts on.
+VarName read_ike_sa_selector(const Obj& o, Refs& refs) {
+  const json* v = o.find("ike_sa");
+  if (!v) return std::nullopt;
+  VarName name = read_var(*v, o.at("ike_sa"), refs);
+  if (!name) fail(o.at("ike_sa"), "give \"$NAME\", a variable an earlier expect captured from spi_i");
+  return name;
+}
+
+AssertStep read_assert(const json& j, const std::string& ptr, Refs& refs) {
+  Obj o(j, ptr, {"side", "ike_sa", "ike_sa_state", "ike_sas", "state", "identity", "child_sas", "event", "no_event"});
   AssertStep a;
   a.side = read_side(o, "side");
+  a.ike_sa_var = read_ike_sa_selector(o, refs);
+  if (a.ike_sa_var && !o.has("ike_sa_state") && !o.has("child_sas"))
+    fail(o.at("ike_sa"), "\"ike_sa\" chooses the SA for ike_sa_state and child_sas; give one of them");
   if (const json* v = o.find("ike_sa_state")) a.ike_sa_state = read_state(*v, o.at("ike_sa_state"));
   if (const json* v = o.find("ike_sas")) a.ike_sas = read_uint(*v, o.at("ike_sas"), 0, 1u << 20);
   if (const json* v = o.find("state")) {
@@ -714,16 +726,19 @@ Step read_step(const json& j, const std::string& ptr, Refs& refs) {
     // A misspelt kind gets its suggestion from Obj's unknown-key check.
     if (kinds.empty())
       for (const auto& [key, value] : j.items())
-        if (key != "comment" && key != "by" && key != "attributes")
+        if (key != "comment" && key != "by" && key != "attributes" && key != "ike_sa")
           fail(child_pointer(ptr, key), "unknown key" + did_you_mean(key, kStepKinds));
     fail(ptr, "a step needs exactly one of " + list + (kinds.empty() ? "" : "; this one has several"));
   }
   const std::string& kind = kinds.front();
   if (kind == "start") {
-    Obj o(j, ptr, {"start", "by", "attributes", "comment"});
+    Obj o(j, ptr, {"start", "by", "attributes", "ike_sa", "comment"});
     StartStep s;
     s.kind = read_start_kind(*o.find("start"), o.at("start"));
     s.by = read_side(o, "by");
+    s.ike_sa_var = read_ike_sa_selector(o, refs);
+    if (s.ike_sa_var && s.kind == StartKind::IkeSa)
+      fail(o.at("ike_sa"), "start \"ike_sa\" makes a new IKE SA; \"ike_sa\" chooses an existing one for the other starts");
     if (const json* v = o.find("attributes")) {
       if (s.kind != StartKind::CfgSet) fail(o.at("attributes"), "\"attributes\" belong to start \"cfg_set\"");
       s.attributes = read_cfg_attributes(*v, o.at("attributes"), s.attribute_vars, refs);
@@ -739,7 +754,7 @@ Step read_step(const json& j, const std::string& ptr, Refs& refs) {
     e.within = read_duration(body, o.at(kind));
     return e;
   }
-  if (kind == "assert") return read_assert(body, o.at(kind));
+  if (kind == "assert") return read_assert(body, o.at(kind), refs);
   if (kind == "wait") return WaitStep{read_duration(body, o.at(kind))};
   if (kind == "mutate") return read_mutate(body, o.at(kind), refs);
   return read_fault(body, o.at(kind));

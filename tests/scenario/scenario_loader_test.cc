@@ -861,5 +861,31 @@ TEST_F(ScenarioLoader, RepositoryScenariosLoad) {
   }
 }
 
+TEST_F(ScenarioLoader, IkeSaSelectorOnStartAndAssert) {
+  json d = base_document();
+  d["steps"][1]["expect"]["capture"] = {{"old", "spi_i"}};
+  d["steps"].push_back({{"start", "liveness"}, {"ike_sa", "$old"}});
+  d["steps"].push_back({{"assert", {{"ike_sa", "$old"}, {"ike_sa_state", "Deleted"}, {"child_sas", 0}}}});
+  Scenario s = parse_ok(d);
+  EXPECT_EQ(step_as<StartStep>(s, 2).ike_sa_var, "old");
+  EXPECT_EQ(step_as<AssertStep>(s, 3).ike_sa_var, "old");
+
+  json bad = d;
+  bad["steps"][2]["ike_sa"] = "old";
+  EXPECT_EQ(error_of(bad), "t.json: /steps/2/ike_sa: give \"$NAME\", a variable an earlier expect captured from spi_i");
+  bad = d;
+  bad["steps"][2]["start"] = "ike_sa";
+  EXPECT_EQ(error_of(bad), "t.json: /steps/2/ike_sa: start \"ike_sa\" makes a new IKE SA; \"ike_sa\" chooses an "
+                           "existing one for the other starts");
+  bad = d;
+  bad["steps"][3]["assert"] = {{"ike_sa", "$old"}, {"event", "x"}};
+  EXPECT_EQ(error_of(bad),
+            "t.json: /steps/3/assert/ike_sa: \"ike_sa\" chooses the SA for ike_sa_state and child_sas; give one of them");
+  bad = d;
+  bad["steps"][2]["ike_sa"] = "$never";
+  EXPECT_THAT(error_of(bad), ::testing::HasSubstr("/steps/2/ike_sa"));
+  EXPECT_THAT(error_of(bad), ::testing::HasSubstr("never"));
+}
+
 }  // namespace
 }  // namespace ikeh::scenario
