@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "harness/codec/message.h"
@@ -417,24 +419,23 @@ void Engine::reject_init_request(const Message& m, const core::Error& error, con
 }
 
 void Engine::replace_for_initial_contact(IkeSa& fresh) {
+  // The Decision event for an existing IKE SA `old`: "kept (...)" or "deleted".
+  auto decided = [this, &fresh](const IkeSa& old, std::string_view outcome) {
+    Event e;
+    e.kind = EventKind::Decision;
+    e.ike_sa = old.serial;
+    e.detail = "INITIAL_CONTACT on IKE SA " + std::to_string(fresh.serial) + ": existing IKE SA " +
+               std::to_string(old.serial) + " with the same peer identity " + std::string(outcome);
+    emit(std::move(e));
+  };
   for (auto& [serial, sa] : sas_) {
     if (sa.get() == &fresh || sa->state != IkeSaState::Established) continue;
     if (!same_identity(sa->peer_id, fresh.peer_id)) continue;
     if (responder_policy_.initial_contact && !responder_policy_.initial_contact(fresh.serial, sa->serial)) {
-      Event kept;
-      kept.kind = EventKind::Decision;
-      kept.ike_sa = sa->serial;
-      kept.detail = "INITIAL_CONTACT on IKE SA " + std::to_string(fresh.serial) + ": existing IKE SA " +
-                    std::to_string(sa->serial) + " with the same peer identity kept (responder policy)";
-      emit(std::move(kept));
+      decided(*sa, "kept (responder policy)");
       continue;
     }
-    Event e;
-    e.kind = EventKind::Decision;
-    e.ike_sa = sa->serial;
-    e.detail = "INITIAL_CONTACT on IKE SA " + std::to_string(fresh.serial) + ": existing IKE SA " +
-               std::to_string(sa->serial) + " with the same peer identity deleted";
-    emit(std::move(e));
+    decided(*sa, "deleted");
     sa->drop("replaced after INITIAL_CONTACT");
   }
 }

@@ -23,12 +23,14 @@
 #include "harness/crypto/auth.h"
 #include "harness/crypto/secret.h"
 #include "harness/crypto/transforms.h"
+#include "harness/scenario/config_common.h"
 #include "harness/scenario/json_walk.h"
 
 namespace ikeh::scenario {
 namespace {
 
 using namespace json_walk;
+using namespace config_common;
 
 using codec::DhGroup;
 using codec::EncrId;
@@ -43,33 +45,10 @@ using json = nlohmann::json;
 // ===========================================================================
 // Addresses
 
-std::optional<Bytes> parse_ipv4(std::string_view s) {
-  Bytes b(4);
-  if (inet_pton(AF_INET, std::string(s).c_str(), b.data()) != 1) return std::nullopt;
-  return b;
-}
-
-std::optional<Bytes> parse_ipv6(std::string_view s) {
-  Bytes b(16);
-  if (inet_pton(AF_INET6, std::string(s).c_str(), b.data()) != 1) return std::nullopt;
-  return b;
-}
-
 std::optional<Bytes> parse_ip(std::string_view s) {
   s = trim(s);
   if (s.find(':') != std::string_view::npos) return parse_ipv6(s);
   return parse_ipv4(s);
-}
-
-// The first `prefix` bits of `addr` kept (network) or set (last address).
-Bytes apply_prefix(const Bytes& addr, unsigned prefix, bool set_host_bits) {
-  Bytes out = addr;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    unsigned bits_here = prefix >= 8 * (i + 1) ? 8 : (prefix > 8 * i ? prefix - 8 * i : 0);
-    uint8_t mask = static_cast<uint8_t>(bits_here == 0 ? 0 : (0xFF << (8 - bits_here)) & 0xFF);
-    out[i] = set_host_bits ? static_cast<uint8_t>(out[i] | ~mask) : static_cast<uint8_t>(out[i] & mask);
-  }
-  return out;
 }
 
 // Adds `delta` (+1 or -1) to a big-endian address.
@@ -257,16 +236,6 @@ constexpr std::size_t kMaxSuites = 255;
 // ---------------------------------------------------------------------------
 // Files and secrets
 
-struct Ctx {
-  std::string base_dir;
-};
-
-std::string resolve(const Ctx& ctx, const std::string& path) {
-  std::filesystem::path p(path);
-  if (p.is_absolute() || ctx.base_dir.empty()) return path;
-  return (std::filesystem::path(ctx.base_dir) / p).string();
-}
-
 // Overwrites a string that held secret text before it is freed.
 void wipe(std::string& s) {
   volatile char* p = s.data();
@@ -279,16 +248,7 @@ void wipe(std::string& s) {
 // trailing line break removed; text starting with "0x" is hex. `what` names
 // it in errors ("PSK", "key password"); the value never appears in them.
 crypto::Secret read_secret(const json& j, const std::string& ptr, const Ctx& ctx, std::string_view what) {
-  const std::string hint = "use {\"env\": \"VARIABLE\"} or {\"file\": \"path\"}";
-  if (!j.is_object())
-    fail(ptr, "expected an object, got " + type_phrase(j) + ": a " + std::string(what) +
-                  " is never written into the configuration; " + hint);
-  if (j.contains("value"))
-    fail(child_pointer(ptr, "value"), "a " + std::string(what) +
-                                          " is never written into the configuration, where it would end up in "
-                                          "copies, logs and version control; " + hint);
-  Obj o(j, ptr, {"env", "file"});
-  if (o.has("env") == o.has("file")) fail(ptr, "give exactly one of \"env\" and \"file\"");
+  const Obj o = secret_ref_object(j, ptr, what);
 
   std::string text;
   std::string from;  // where the text came from, for messages
@@ -1087,11 +1047,9 @@ core::Result<EndpointConfig> parse_endpoint_config_at(const nlohmann::json& node
 }
 
 core::Result<EndpointConfig> load_endpoint_config(const std::string& path) {
-  std::string why;
-  auto text = read_text_file(path, why);
-  if (!text) return core::make_error(path, "cannot read: " + why);
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  return parse_endpoint_config(*text, path, dir.empty() ? "." : dir);
+  auto file = read_config_file(path);
+  if (!file) return file.error();
+  return parse_endpoint_config(file->text, path, file->base_dir);
 }
 
 core::Result<engine::EngineConfig> parse_engine_config(std::string_view json_text, std::string_view source,

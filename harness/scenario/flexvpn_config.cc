@@ -16,12 +16,14 @@
 
 #include "harness/core/bytes.h"
 #include "harness/crypto/secret.h"
+#include "harness/scenario/config_common.h"
 #include "harness/scenario/json_walk.h"
 
 namespace ikeh::scenario {
 namespace {
 
 using namespace json_walk;
+using namespace config_common;
 using core::Bytes;
 using flexvpn::IdentityMatch;
 using json = nlohmann::json;
@@ -41,18 +43,6 @@ std::vector<std::string> words(std::string_view s) {
   return out;
 }
 
-std::optional<Bytes> parse_ipv4(std::string_view s) {
-  Bytes b(4);
-  if (inet_pton(AF_INET, std::string(s).c_str(), b.data()) != 1) return std::nullopt;
-  return b;
-}
-
-std::optional<Bytes> parse_ipv6(std::string_view s) {
-  Bytes b(16);
-  if (inet_pton(AF_INET6, std::string(s).c_str(), b.data()) != 1) return std::nullopt;
-  return b;
-}
-
 std::optional<Bytes> parse_ip(std::string_view s) {
   return s.find(':') != std::string_view::npos ? parse_ipv6(s) : parse_ipv4(s);
 }
@@ -65,17 +55,6 @@ std::string ip_text(const Bytes& b) {
 
 uint32_t ipv4_value(const Bytes& b) {
   return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | uint32_t{b[3]};
-}
-
-// The first `prefix` bits of `addr` kept (network) or set (last address).
-Bytes apply_prefix(const Bytes& addr, unsigned prefix, bool set_host_bits) {
-  Bytes out = addr;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    unsigned bits_here = prefix >= 8 * (i + 1) ? 8 : (prefix > 8 * i ? prefix - 8 * i : 0);
-    uint8_t mask = static_cast<uint8_t>(bits_here == 0 ? 0 : (0xFF << (8 - bits_here)) & 0xFF);
-    out[i] = set_host_bits ? static_cast<uint8_t>(out[i] | ~mask) : static_cast<uint8_t>(out[i] & mask);
-  }
-  return out;
 }
 
 struct Prefixed {
@@ -122,30 +101,11 @@ core::Result<Prefixed> parse_prefixed(const std::vector<std::string>& w) {
 // ===========================================================================
 // Reading
 
-struct Ctx {
-  std::string base_dir;
-};
-
-std::string resolve(const Ctx& ctx, const std::string& path) {
-  std::filesystem::path p(path);
-  if (p.is_absolute() || ctx.base_dir.empty()) return path;
-  return (std::filesystem::path(ctx.base_dir) / p).string();
-}
-
 // A secret object, {"env": "VARIABLE"} or {"file": "path"}; the reading (and
 // its rules: trailing line break removed, "0x" hex) is engine_config's
 // read_secret_ref, so both files read secrets alike.
 crypto::Secret read_secret(const json& j, const std::string& ptr, const Ctx& ctx, std::string_view what) {
-  const std::string hint = "use {\"env\": \"VARIABLE\"} or {\"file\": \"path\"}";
-  if (!j.is_object())
-    fail(ptr, "expected an object, got " + type_phrase(j) + ": a " + std::string(what) +
-                  " is never written into the configuration; " + hint);
-  if (j.contains("value"))
-    fail(child_pointer(ptr, "value"), "a " + std::string(what) +
-                                          " is never written into the configuration, where it would end up in "
-                                          "copies, logs and version control; " + hint);
-  Obj o(j, ptr, {"env", "file"});
-  if (o.has("env") == o.has("file")) fail(ptr, "give exactly one of \"env\" and \"file\"");
+  const Obj o = secret_ref_object(j, ptr, what);
   std::string env, file, src_ptr;
   if (auto e = o.get_string("env")) {
     src_ptr = o.at("env");
@@ -574,11 +534,9 @@ core::Result<HubConfig> parse_hub_config_at(const nlohmann::json& node, std::str
 }
 
 core::Result<HubConfig> load_hub_config(const std::string& path) {
-  std::string why;
-  auto text = read_text_file(path, why);
-  if (!text) return core::make_error(path, "cannot read: " + why);
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  return parse_hub_config(*text, path, dir.empty() ? "." : dir);
+  auto file = read_config_file(path);
+  if (!file) return file.error();
+  return parse_hub_config(file->text, path, file->base_dir);
 }
 
 }  // namespace ikeh::scenario

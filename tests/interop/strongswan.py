@@ -132,22 +132,36 @@ PLUGIN_DIR = os.environ.get("IKEH_STRONGSWAN_PLUGINS", "/usr/lib/ipsec/plugins")
 SKIP_EXIT = 77
 PREFIX = "ikeh-"
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ADAPTER = os.path.join(REPO, "scenarios", "peers", "strongswan_adapter.py")
+
+
+def _load_adapter():
+    """scenarios/peers/strongswan_adapter.py as a module: the product's own swanctl rendering."""
+    import importlib.util
+    import sys
+    sys.dont_write_bytecode = True  # no __pycache__ in scenarios/peers
+    spec = importlib.util.spec_from_file_location("strongswan_adapter", ADAPTER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_ADAPTER = _load_adapter()
+
 # Plugins charon loads (load_modular = no, so nothing under /etc/strongswan.d applies). openssl
 # brings every cipher, PRF and DH group (ecp256 among them) and libipsec's AES-GCM; kdf is the
 # prf+ of RFC 7296 2.13 (5.9.8 does not take it from openssl: without kdf, IKE_SA_INIT ends in
 # "KDF_PRF with PRF_HMAC_SHA2_256 not supported"); the rest is credentials, the vici socket and
 # kernel access. Not loaded on purpose: resolve (would rewrite /etc/resolv.conf), bypass-lan and
-# forecast (touch routing of the namespace), stroke (ipsec.conf).
-BASE_PLUGINS = [
-    "random", "nonce", "openssl", "kdf", "pem", "pkcs1", "pkcs8", "x509", "revocation",
-    "constraints", "pubkey", "attr", "kernel-netlink", "socket-default", "vici", "updown",
-]
+# forecast (touch routing of the namespace), stroke (ipsec.conf). These lists are the adapter's
+# (scenarios/peers/strongswan_adapter.py), one copy for both.
+BASE_PLUGINS = _ADAPTER.BASE_PLUGINS
 # A "!" after these in the load list makes charon refuse to start without them, instead of
 # quietly running with kernel-netlink's IPsec or without the vici socket. Not kernel-netlink:
 # next to kernel-libipsec its IPsec feature does not load, which "!" would make fatal.
-CRITICAL_PLUGINS = {"random", "nonce", "openssl", "kdf", "kernel-libipsec", "socket-default",
-                    "vici"}
-SWANCTL_PLUGINS = ["random", "nonce", "openssl", "pem", "pkcs1", "pkcs8", "x509", "pubkey"]
+CRITICAL_PLUGINS = _ADAPTER.CRITICAL_PLUGINS
+SWANCTL_PLUGINS = _ADAPTER.SWANCTL_PLUGINS
 
 DEFAULT_LOG_LEVELS = {"default": 1, "ike": 2, "cfg": 2, "knl": 1, "net": 1, "enc": 1}
 
@@ -183,6 +197,33 @@ class CharonError(RuntimeError):
 def _tail(text, n):
     lines = text.splitlines()
     return "\n".join(lines[-n:])
+
+
+def read_text(path):
+    """The text of a file, undecodable bytes replaced; "" when it cannot be read."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def processes_using(path):
+    """Pids whose command line or environment names `path` (our charons carry it in
+    STRONGSWAN_CONF), this process left out."""
+    needle, found = path.encode(), []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        for what in ("cmdline", "environ"):
+            try:
+                with open(f"/proc/{entry}/{what}", "rb") as f:
+                    if needle in f.read():
+                        found.append(int(entry))
+                        break
+            except OSError:
+                pass
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,25 +356,9 @@ def wait_for(predicate, timeout, what="", interval=0.1):
         time.sleep(interval)
 
 
-def _load_adapter():
-    """scenarios/peers/strongswan_adapter.py as a module: the product's own swanctl rendering."""
-    import importlib.util
-    import sys
-    sys.dont_write_bytecode = True  # no __pycache__ in scenarios/peers
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                        "scenarios", "peers", "strongswan_adapter.py")
-    spec = importlib.util.spec_from_file_location("strongswan_adapter", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def render_conf(tree):
     """strongswan.conf / swanctl.conf syntax from nested dicts."""
     return _ADAPTER.render(tree)
-
-
-_ADAPTER = _load_adapter()
 
 
 def _merge(base, extra):
@@ -351,44 +376,9 @@ def parse_pretty(text):
 
     The format is one item per line: `name {` opens a section, `}` closes it, `key = [` opens a
     list whose items follow one per line until `]`, and `key = value` is a value (to the end of
-    the line).
+    the line); anything else (log lines of swanctl itself) is ignored. The adapter's own parser.
     """
-    messages = []
-    stack = []          # sections being filled
-    current_list = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        if current_list is not None:
-            if line == "]":
-                current_list = None
-            else:
-                current_list.append(line)
-            continue
-        if line == "}":
-            if stack:
-                stack.pop()
-            continue
-        if line.endswith("{") and "=" not in line:
-            name = line[:-1].strip()
-            section = {}
-            if stack:
-                stack[-1][name] = section
-            else:
-                messages.append((name, section))
-            stack.append(section)
-            continue
-        if "=" in line and stack:
-            key, _, value = line.partition("=")
-            key, value = key.strip(), value.strip()
-            if value == "[":
-                current_list = []
-                stack[-1][key] = current_list
-            else:
-                stack[-1][key] = value
-        # anything else (log lines of swanctl itself) is ignored
-    return messages
+    return _ADAPTER.parse_pretty(text)
 
 
 def find_ikeharness():

@@ -22,25 +22,6 @@ def own_namespaces():
     return [n for n in ss.list_netns() if n.startswith(f"{ss.PREFIX}{os.getpid()}-")]
 
 
-def processes_using(path):
-    """Pids whose environment or command line names `path` (our charons carry it in
-    STRONGSWAN_CONF)."""
-    found = []
-    needle = path.encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        for what in ("environ", "cmdline"):
-            try:
-                with open(f"/proc/{entry}/{what}", "rb") as f:
-                    if needle in f.read():
-                        found.append(int(entry))
-                        break
-            except OSError:
-                pass
-    return found
-
-
 def start_lab(lab):
     left, right = lab.pair()
     charons = [lab.charon(right, "resp"), lab.charon(left, "init")]
@@ -72,7 +53,7 @@ class LabCleanup(unittest.TestCase):
             ss.wait_for(lambda: not ss._pid_alive(pid) or ss._is_zombie(pid), 5,
                         f"process {pid} to end")
         self.assertFalse(os.path.exists(state["dir"]), state["dir"])
-        self.assertEqual(processes_using(state["dir"]), [])
+        self.assertEqual(ss.processes_using(state["dir"]), [])
 
     def assert_running(self, state):
         names = ss.list_netns()
@@ -88,7 +69,7 @@ class LabCleanup(unittest.TestCase):
             state = start_lab(lab)
             self.assert_running(state)
             self.assertEqual(len(own_namespaces()), len(before) + 2)
-            self.assertTrue(processes_using(lab.dir))
+            self.assertTrue(ss.processes_using(lab.dir))
         self.assert_gone(state)
         self.assertEqual(own_namespaces(), before)
 

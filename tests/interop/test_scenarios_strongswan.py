@@ -28,26 +28,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import strongswan as ss  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(HERE))
-ADAPTER = os.path.join(REPO, "scenarios", "peers", "strongswan_adapter.py")
+REPO, ADAPTER = ss.REPO, ss.ADAPTER
 PROFILE = os.path.join(REPO, "scenarios", "peers", "strongswan.json")
 SUITE = os.path.join(REPO, "scenarios")  # every suite; the globs choose
 RUN_TIMEOUT = 900
 
 GLOBS = []
 MIN_PASS = 1
-
-
-def _tail(text, n):
-    return "\n".join(text.splitlines()[-n:])
-
-
-def _read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
+_tail, _read = ss._tail, ss.read_text
 
 
 class Scenarios(unittest.TestCase):

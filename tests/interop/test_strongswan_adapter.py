@@ -27,8 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import strongswan as ss  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(HERE))
-ADAPTER = os.path.join(REPO, "scenarios", "peers", "strongswan_adapter.py")
+REPO, ADAPTER = ss.REPO, ss.ADAPTER
 SUITE = os.path.join(REPO, "scenarios", "rfc7296")
 KEYS = os.path.join(REPO, "scenarios", "keys")
 
@@ -151,12 +150,7 @@ def base_peer():
             "remote": {"id": "initiator.test", "auth": "psk"}}
 
 
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
+read = ss.read_text
 
 
 class A_Prepare(unittest.TestCase):

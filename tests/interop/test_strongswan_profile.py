@@ -32,8 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import strongswan as ss  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(HERE))
-ADAPTER = os.path.join(REPO, "scenarios", "peers", "strongswan_adapter.py")
+REPO, ADAPTER = ss.REPO, ss.ADAPTER
 SUITE = os.path.join(REPO, "scenarios", "rfc7296")
 PEER = os.environ.get("IKEH_STRONGSWAN_PROFILE") or "strongswan"
 PROFILE = PEER if PEER.endswith(".json") else os.path.join(REPO, "scenarios", "peers",
@@ -42,18 +41,7 @@ SCENARIOS = ["rfc7296/1.2-initial-exchanges", "rfc7296/1.4.1-peer-deletes-child-
 NETNS, HOST_IF = "ikeh-strongswan", "ikeh-sw0"
 RUN_TIMEOUT = 120
 SETUP_FIRST = False
-
-
-def _tail(text, n):
-    return "\n".join(text.splitlines()[-n:])
-
-
-def _read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
+_tail, _read = ss._tail, ss.read_text
 
 
 def link_exists(name):
@@ -61,20 +49,8 @@ def link_exists(name):
 
 
 def processes_using(path):
-    """Pids whose command line or environment names `path` (charon has STRONGSWAN_CONF)."""
-    needle, found = path.encode(), []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        for what in ("cmdline", "environ"):
-            try:
-                with open(f"/proc/{entry}/{what}", "rb") as f:
-                    if needle in f.read():
-                        found.append(int(entry))
-                        break
-            except OSError:
-                pass
-    return [p for p in found
+    """ss.processes_using without zombies (charon has STRONGSWAN_CONF)."""
+    return [p for p in ss.processes_using(path)
             if _read(f"/proc/{p}/stat").rsplit(")", 1)[-1].split()[:1] not in ([], ["Z"])]
 
 
