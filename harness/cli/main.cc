@@ -108,6 +108,11 @@ int run(int argc, char** argv) {
       "Addresses are numeric; IPv6 as [ADDR]:PORT. Without --peer the configuration's network section names\n"
       "the peer; without --local its network section, else free ports, are bound. A PSK comes from the file\n"
       "or environment variable the configuration names. See docs/external-peer.md.\n"
+      "--flexvpn-spoke runs a FlexVPN spoke (docs/flexvpn.md, \"Running a spoke\"): it asks for an address,\n"
+      "applies the CFG_REPLY, sends CFG_SET with the address/32 and waits for the answer before any action;\n"
+      "its lines are printed as \"spoke\" events, its session in a summary at the end. The group password\n"
+      "comes from --group-password-env VAR or --group-password-file FILE, never from the command line.\n"
+      "A CFG_ACK that echoes values or lists attributes not sent (RFC 7296 3.15.1) fails the run.\n"
       "Exit codes: 0 established and every action done, 1 failed (AUTHENTICATION_FAILED, NO_PROPOSAL_CHOSEN,\n"
       "no answer, timeout, signal), 2 usage or input error (configuration, bind failure, output file).\n");
   icmd->add_option("--peer", initiate.peer, "The peer, ADDR[:PORT] (port 500 by default)");
@@ -118,6 +123,19 @@ int run(int argc, char** argv) {
   icmd->add_flag("--rekey-child", initiate.rekey_child, "Rekey the first Child SA once established");
   icmd->add_flag("--rekey-ike", initiate.rekey_ike, "Rekey the IKE SA once established");
   icmd->add_flag("--delete", initiate.delete_ike, "Delete the IKE SA at the end and wait for the answer");
+  auto* spoke_flag = icmd->add_flag("--flexvpn-spoke", initiate.flexvpn_spoke,
+                                    "Run a FlexVPN spoke: CFG_REQUEST, apply the CFG_REPLY, CFG_SET the address/32 "
+                                    "(docs/flexvpn.md)");
+  std::string group;
+  auto* group_opt = icmd->add_option("--group", group, "FlexVPN group name sent in the CFG_REQUEST (attribute 16521)")
+                        ->needs(spoke_flag);
+  auto* pw_env = icmd->add_option("--group-password-env", initiate.group_password_env,
+                                  "Environment variable holding the FlexVPN group password (attribute 16522)")
+                     ->needs(spoke_flag);
+  icmd->add_option("--group-password-file", initiate.group_password_file,
+                   "File holding the FlexVPN group password (attribute 16522)")
+      ->needs(spoke_flag)
+      ->excludes(pw_env);
 
   ikeh::cli::RespondOptions respond;
   PeerArgs respond_args;
@@ -194,6 +212,7 @@ int run(int argc, char** argv) {
   if (icmd->parsed()) {
     initiate_args.copy(initiate);
     if (peer_natt_opt->count()) initiate.peer_natt_port = peer_natt_port;
+    if (group_opt->count()) initiate.group = group;
     catch_stop_signals();
     return ikeh::cli::run_initiate(initiate, std::cout, std::cerr, &g_signals);
   }

@@ -20,6 +20,8 @@
 #include "harness/crypto/key_table.h"
 #include "harness/engine/seeded_random.h"
 #include "harness/flexvpn/hub.h"
+#include "harness/flexvpn/ios_text.h"
+#include "harness/flexvpn/spoke.h"
 #include "harness/scenario/engine_config.h"
 #include "harness/scenario/flexvpn_config.h"
 #include "harness/scenario/udp_driver.h"
@@ -208,6 +210,22 @@ std::vector<std::string> payload_names(const std::vector<codec::Payload>& payloa
     out.push_back(std::move(name));
   }
   return out;
+}
+
+// What a CFG_SET outcome means, in the words of the summary and the verdict.
+std::string cfg_set_outcome_text(flexvpn::CfgSetOutcome o) {
+  using flexvpn::CfgSetOutcome;
+  switch (o) {
+    case CfgSetOutcome::NotSent: return "no CFG_SET sent";
+    case CfgSetOutcome::Pending: return "no answer to the CFG_SET";
+    case CfgSetOutcome::Acknowledged: return "CFG_SET acknowledged";
+    case CfgSetOutcome::PartiallyAcknowledged: return "CFG_SET partially acknowledged";
+    case CfgSetOutcome::EmptyAck: return "CFG_SET answered by an empty CFG_ACK (nothing accepted)";
+    case CfgSetOutcome::NoCp: return "CFG_SET ignored";
+    case CfgSetOutcome::Invalid:
+      return "invalid CFG_ACK (values echoed or attributes not sent, RFC 7296 3.15.1)";
+  }
+  return "?";
 }
 
 // ----- What the run prints -----
@@ -415,6 +433,96 @@ class Printer {
     line(text);
   }
 
+  // A line of the FlexVPN spoke's log (flexvpn::SpokeEvent), among the
+  // engine's event lines.
+  void spoke_event(const flexvpn::SpokeEvent& e) {
+    if (quiet_) return;
+    if (json_) {
+      JsonObject j;
+      j.real("time", since_start(e.time)).str("kind", "spoke");
+      if (e.sa) j.num("ike_sa", e.sa);
+      line(j.str("detail", e.text).text());
+      return;
+    }
+    char when[32];
+    std::snprintf(when, sizeof when, "%10.3f", since_start(e.time));
+    line(std::string(when) + " spoke " + e.text);
+  }
+
+  // What the spoke made of each IKE SA's configuration: the address, netmask,
+  // DNS servers and routes received, the CFG_SET sent and how it was answered.
+  void spoke_summary(const flexvpn::Spoke& spoke) {
+    std::vector<flexvpn::SpokeSession> sessions;
+    for (auto& ss : spoke.sessions())
+      if (ss.applied || ss.cfg_reply_rejected || ss.cfg_set != flexvpn::CfgSetOutcome::NotSent ||
+          !ss.cfg_set_sent.empty())
+        sessions.push_back(std::move(ss));
+    auto attr_text = [](const codec::CfgAttribute& a) {
+      if (a.type == codec::CfgAttributeType::INTERNAL_IP4_SUBNET && a.value.size() == 8)
+        return codec::label(a.type) + " " + flexvpn::subnet_text(a.value);
+      std::string v = cfg_value_text(a);
+      return codec::label(a.type) + (v.empty() ? "" : " " + v);
+    };
+    if (json_) {
+      std::vector<std::string> objects;
+      for (const auto& ss : sessions) {
+        std::vector<std::string> dns, routes, sent, ack;
+        for (const auto& d : ss.dns) dns.push_back(flexvpn::ip_text(d));
+        for (const auto& r : ss.routes)
+          routes.push_back(
+              JsonObject().str("prefix", flexvpn::ip_text(r.prefix)).str("mask", flexvpn::ip_text(r.mask)).text());
+        auto attr_object = [](const codec::CfgAttribute& a) {
+          std::string v = a.type == codec::CfgAttributeType::INTERNAL_IP4_SUBNET && a.value.size() == 8
+                              ? flexvpn::subnet_text(a.value)
+                              : cfg_value_text(a);
+          return JsonObject().str("type", codec::label(a.type)).str("value", v).text();
+        };
+        for (const auto& a : ss.cfg_set_sent) sent.push_back(attr_object(a));
+        if (ss.cfg_ack)
+          for (const auto& a : *ss.cfg_ack) ack.push_back(attr_object(a));
+        JsonObject j;
+        j.num("ike_sa", ss.sa).boolean("applied", ss.applied).boolean("cfg_reply_rejected", ss.cfg_reply_rejected);
+        j.raw("address", ss.address ? json_string(flexvpn::ip_text(*ss.address)) : "null");
+        j.raw("netmask", ss.netmask ? json_string(flexvpn::ip_text(*ss.netmask)) : "null");
+        j.strings("dns", dns).raw("routes", json_array(routes)).raw("cfg_set_sent", json_array(sent));
+        j.raw("cfg_ack", ss.cfg_ack ? json_array(ack) : "null");
+        j.str("cfg_set", flexvpn::cfg_set_outcome_name(ss.cfg_set)).str("cfg_set_text", cfg_set_outcome_text(ss.cfg_set));
+        objects.push_back(j.text());
+      }
+      line(JsonObject().str("kind", "spoke_summary").raw("sessions", json_array(objects)).text());
+      return;
+    }
+    std::ostringstream s;
+    s << "FlexVPN spoke\n";
+    if (sessions.empty()) s << "  no configuration received\n";
+    for (const auto& ss : sessions) {
+      s << "  IKE SA      " << ss.sa << "\n";
+      if (ss.cfg_reply_rejected) s << "  CFG_REPLY   rejected: no CFG_REQUEST was sent (RFC 7296 2.19)\n";
+      s << "  address     " << (ss.address ? flexvpn::ip_text(*ss.address) : "none") << "\n";
+      s << "  netmask     " << (ss.netmask ? flexvpn::ip_text(*ss.netmask) : "none") << "\n";
+      std::vector<std::string> dns;
+      for (const auto& d : ss.dns) dns.push_back(flexvpn::ip_text(d));
+      s << "  DNS         " << (dns.empty() ? "none" : join(dns, ", ")) << "\n";
+      if (ss.routes.empty()) s << "  routes      none\n";
+      for (std::size_t i = 0; i < ss.routes.size(); ++i)
+        s << (i ? "              " : "  routes      ") << flexvpn::ip_text(ss.routes[i].prefix) << " "
+          << flexvpn::ip_text(ss.routes[i].mask) << " via the tunnel\n";
+      std::vector<std::string> sent;
+      for (const auto& a : ss.cfg_set_sent) sent.push_back(attr_text(a));
+      s << "  CFG_SET     " << (sent.empty() ? "not sent" : join(sent, ", ")) << "\n";
+      if (ss.cfg_ack) {
+        std::vector<std::string> ack;
+        for (const auto& a : *ss.cfg_ack) ack.push_back(attr_text(a));
+        s << "  CFG_ACK     " << (ack.empty() ? "empty" : join(ack, ", ")) << "\n";
+      }
+      s << "  outcome     " << flexvpn::cfg_set_outcome_name(ss.cfg_set) << ": " << cfg_set_outcome_text(ss.cfg_set)
+        << "\n";
+    }
+    std::string text = s.str();
+    text.pop_back();
+    line(text);
+  }
+
   void verdict(int code, const std::string& text) {
     if (json_) {
       line(JsonObject()
@@ -535,6 +643,10 @@ struct Session {
   std::unique_ptr<UdpDriver> driver;
   // After the driver: goes first (the hub may go before its engine).
   std::unique_ptr<flexvpn::Hub> hub;
+  // `initiate --flexvpn-spoke`: attached in open() when set. After the
+  // driver, as the hub.
+  bool spoke_wanted = false;
+  std::unique_ptr<flexvpn::Spoke> spoke;
 
   int usage(const std::string& line) {
     err << line << "\n";
@@ -601,12 +713,18 @@ struct Session {
       hub = std::move(attached).value();
       hub->set_event_hook([this](const flexvpn::HubEvent& e) { printer.hub_event(e); });
     }
+    if (spoke_wanted) {
+      spoke = flexvpn::Spoke::attach(driver->engine());
+      spoke->set_event_hook([this](const flexvpn::SpokeEvent& e) { printer.spoke_event(e); });
+    }
     return 0;
   }
 
-  // The verdict, after the hub's summary when a hub ran, then finish().
+  // The verdict, after the hub's or the spoke's summary when one ran, then
+  // finish().
   int conclude(int rc, const std::string& text) {
     if (hub) printer.hub_summary(*hub);
+    if (spoke) printer.spoke_summary(*spoke);
     printer.verdict(rc, text);
     return finish(rc);
   }
@@ -705,7 +823,28 @@ std::string sockets_text(const UdpDriver& d) {
 
 int run_initiate(const InitiateOptions& o, std::ostream& out, std::ostream& err, const std::atomic<int>* interrupt) {
   Session s(out, err, o, interrupt);
+  if (!o.flexvpn_spoke && (o.group || !o.group_password_env.empty() || !o.group_password_file.empty()))
+    return s.usage("ikeharness: initiate: --group, --group-password-env and --group-password-file need "
+                   "--flexvpn-spoke");
+  if (!o.group_password_env.empty() && !o.group_password_file.empty())
+    return s.usage("ikeharness: initiate: give --group-password-env or --group-password-file, not both");
+  if (o.group && o.group->empty()) return s.usage("ikeharness: initiate: --group: an empty group name");
   if (int rc = s.prepare(false)) return rc;
+  if (o.flexvpn_spoke) {
+    // The group password is read as the configuration's secrets are ("0x"
+    // hex, trailing line break removed); errors name the variable or file.
+    flexvpn::SpokeOptions so;
+    so.group = o.group;
+    if (!o.group_password_env.empty() || !o.group_password_file.empty()) {
+      auto pw = scenario::read_secret_ref(o.group_password_env, o.group_password_file, "group password",
+                                          o.group_password_env.empty() ? "--group-password-file"
+                                                                       : "--group-password-env");
+      if (!pw) return s.usage("ikeharness: " + pw.error().to_string());
+      so.group_password = std::move(pw).value();
+    }
+    s.config.engine = flexvpn::spoke_engine_config(std::move(s.config.engine), so);
+    s.spoke_wanted = true;
+  }
   const scenario::NetworkConfig& net = s.config.network;
 
   // Where the peer is: the command line, else the configuration.
@@ -764,10 +903,7 @@ int run_initiate(const InitiateOptions& o, std::ostream& out, std::ostream& err,
 
   const core::Duration step = from_seconds(o.timeout_s.value_or(kDefaultInitiateTimeout));
   const std::string step_text = seconds_text(o.timeout_s.value_or(kDefaultInitiateTimeout)) + " s";
-  auto fail = [&](const std::string& why) {
-    s.printer.verdict(kExitFailed, why);
-    return s.finish(kExitFailed);
-  };
+  auto fail = [&](const std::string& why) { return s.conclude(kExitFailed, why); };
   auto ended = [&](UdpDriver::RunEnd end, const std::string& waiting_for, uint64_t serial) {
     if (end == UdpDriver::RunEnd::Interrupted)
       return fail("interrupted while waiting for " + waiting_for + " (" + ike_sa_state_text(e, serial) + ")");
@@ -799,6 +935,30 @@ int run_initiate(const InitiateOptions& o, std::ostream& out, std::ostream& err,
   // verdict says so.
   if (auto line = s.tracker.last_state_line(serial); line.find("(without Child SA") != std::string::npos)
     done.back() += " " + line.substr(line.find("(without Child SA"));
+
+  if (s.spoke) {
+    // The spoke queues its CFG_SET once the CFG_REPLY is applied (a timer at
+    // once after IKE_AUTH): wait until it was sent and answered, so that no
+    // action (rekey, Delete) or the exit overtakes it.
+    auto cfg_set_busy = [&] {
+      auto ss = s.spoke->session(serial);
+      if (!ss) return false;
+      return ss->cfg_set == flexvpn::CfgSetOutcome::Pending ||
+             (ss->address && ss->cfg_set_sent.empty() && ss->cfg_set == flexvpn::CfgSetOutcome::NotSent);
+    };
+    end = s.run([&] { return !cfg_set_busy() || gone(state_of(serial)); }, step, 0);
+    if (end != UdpDriver::RunEnd::Stopped) return ended(end, "the answer to the CFG_SET", serial);
+    if (gone(state_of(serial))) return fail(failure_reason(s.tracker, serial));
+    auto ss = s.spoke->session(serial);
+    if (!ss || !ss->address) {
+      done.push_back("no address assigned, no CFG_SET sent");
+    } else if (ss->cfg_set == flexvpn::CfgSetOutcome::Invalid) {
+      return fail("CFG_SET answered by an " + cfg_set_outcome_text(ss->cfg_set));
+    } else {
+      done.push_back("address " + flexvpn::ip_text(*ss->address) + " assigned, " +
+                     cfg_set_outcome_text(ss->cfg_set) + " (" + flexvpn::cfg_set_outcome_name(ss->cfg_set) + ")");
+    }
+  }
 
   if (o.rekey_child) {
     auto sa = e.ike_sa(serial);
@@ -880,8 +1040,7 @@ int run_initiate(const InitiateOptions& o, std::ostream& out, std::ostream& err,
     }
   }
 
-  s.printer.verdict(kExitOk, join(done, ", "));
-  return s.finish(kExitOk);
+  return s.conclude(kExitOk, join(done, ", "));
 }
 
 // ----- respond -----

@@ -18,6 +18,16 @@
 // lines join the event lines ("hub ..."; --json-events: kind "hub"), and a
 // summary of its sessions, interfaces and routes precedes the verdict.
 // `initiate` refuses a hub file (usage error).
+//
+// `initiate --flexvpn-spoke` runs a FlexVPN spoke (docs/flexvpn.md, "Running
+// a spoke"): the endpoint configuration goes through
+// flexvpn::spoke_engine_config (group name and password attributes when
+// given; the password from an environment variable or a file, never from the
+// command line, never printed), a flexvpn::Spoke is attached, its log lines
+// join the event lines ("spoke ..."; --json-events: kind "spoke"), the run
+// waits for the CFG_SET exchange to end before any further action, and a
+// summary of the spoke's session (address, netmask, DNS, routes, the CFG_SET
+// and its outcome) precedes the verdict.
 #pragma once
 
 #include <atomic>
@@ -48,6 +58,12 @@ struct InitiateOptions : PeerOptions {
   bool rekey_child = false;
   bool rekey_ike = false;
   bool delete_ike = false;
+  // FlexVPN spoke (see above). group_password_env / _file: at most one, and
+  // only with flexvpn_spoke.
+  bool flexvpn_spoke = false;
+  std::optional<std::string> group;
+  std::string group_password_env;
+  std::string group_password_file;
 };
 
 struct RespondOptions : PeerOptions {
@@ -69,7 +85,12 @@ inline constexpr double kDefaultInitiateTimeout = 60;
 // when the IKE SA was established and every action completed, 1 when the
 // IKE SA failed (AUTHENTICATION_FAILED, NO_PROPOSAL_CHOSEN, retransmissions
 // given up), an action failed, a step timed out or `interrupt` stopped it,
-// 2 for usage and input errors. The pcap and key table are written on every
+// 2 for usage and input errors. With flexvpn_spoke, after the IKE SA is
+// established and before the actions, it waits (timeout_s) for the answer to
+// the spoke's CFG_SET; an answer classified Invalid (a CFG_ACK echoing values
+// or listing attributes not sent, RFC 7296 3.15.1) fails the run (1), every
+// other outcome (Acknowledged, PartiallyAcknowledged, EmptyAck, NoCp, or no
+// CFG_SET sent because no address was assigned) is reported and does not. The pcap and key table are written on every
 // path once the sockets are open.
 int run_initiate(const InitiateOptions& options, std::ostream& out, std::ostream& err,
                  const std::atomic<int>* interrupt = nullptr);

@@ -107,6 +107,19 @@ TEST(PeerProfile, AdapterIsResolvedAgainstTheProfilesFolderAndExternalOnly) {
   EXPECT_THAT(empty.error().to_string(), HasSubstr("/adapter: empty"));
 }
 
+TEST(PeerProfile, BundledCiscoFlexvpnHubTemplate) {
+  auto p = load_peer_profile(kPeersDir + "/cisco-flexvpn-hub.json");
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  EXPECT_EQ(p->kind, PeerKind::External);
+  ASSERT_TRUE(p->psk.has_value());
+  EXPECT_FALSE(p->psk->env.empty());  // never the key itself
+  EXPECT_TRUE(p->has("cfg_set"));
+  // One fixed router configuration: the scenarios that need another hub
+  // configuration are disabled with their reason.
+  EXPECT_TRUE(p->disabled_reason("flexvpn/4-pool-exhausted").has_value());
+  EXPECT_FALSE(p->disabled_reason("flexvpn/1-cfg-request-reply").has_value());
+}
+
 TEST(PeerProfile, BundledCiscoTemplate) {
   auto p = load_peer_profile(kPeersDir + "/cisco-ios-hub.json");
   ASSERT_TRUE(p.ok()) << p.error().to_string();
@@ -418,7 +431,7 @@ TEST(PeerProfile, ResolveNameAndPath) {
   const std::string e = resolve_peer("strongswam", kPeersDir).error().to_string();
   EXPECT_THAT(e, HasSubstr(R"(--peer: no profile "strongswam" in )"));
   EXPECT_THAT(e, HasSubstr(R"((did you mean "strongswan"?))"));
-  EXPECT_THAT(e, HasSubstr("known: cisco-ios-hub, self, strongswan"));
+  EXPECT_THAT(e, HasSubstr("known: cisco-flexvpn-hub, cisco-ios-hub, self, strongswan"));
 
   auto missing = resolve_peer(dir.path() + "/none.json", kPeersDir);
   ASSERT_FALSE(missing.ok());
