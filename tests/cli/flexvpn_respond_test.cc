@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/cli_run.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -35,51 +37,10 @@ const fs::path kFlex = fs::path(IKEH_SOURCE_DIR) / "scenarios" / "flexvpn" / "co
 // A test value, not a secret.
 const char* kPskHex = "0x666c65782068756220746573742070736b2020";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary | std::ios::trunc) << text; }
-
-// The ikeharness binary with stdout and stderr in files.
-pid_t spawn(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
-  std::vector<std::string> argv_s = {IKEH_CLI};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const std::string out_s = out.string(), err_s = err.string();
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(126);
-    int o = open(out_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(err_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o >= 0) dup2(o, 1);
-    if (e >= 0) dup2(e, 2);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// The exit code, or -1 when the process is still running after `limit` (then killed).
-int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < until) {
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    std::this_thread::sleep_for(10ms);
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -1;
-}
+using ikeh::testing_support::slurp;
+using ikeh::testing_support::wait_exit;
+const auto write = &ikeh::testing_support::write_file;
+const auto spawn = &ikeh::testing_support::spawn_cli;
 
 struct Result {
   int rc;
