@@ -347,6 +347,8 @@ void Engine::handle_init_request(const Message& m, core::BytesView wire, const R
     }
   }
   IkeSaInitConfig cfg = sa_init_config(config_, env_.local, from.remote);
+  if (responder_policy_.ike_proposals)
+    if (auto chosen = responder_policy_.ike_proposals(from)) cfg.policy = std::move(*chosen);
   CookieConfig cookie;
   // RFC 7296 2.6: ask for a cookie once half-open SAs reach the threshold.
   cookie.require = config_.cookie_threshold && half_open() >= *config_.cookie_threshold;

@@ -128,6 +128,11 @@ struct ResponderPolicy {
   std::function<core::Result<std::optional<std::vector<codec::CfgAttribute>>>(
       uint64_t ike_sa, const codec::IdPayload& peer_id, const codec::CpPayload& request)>
       cp;
+  // The IKE proposals to answer an IKE_SA_INIT request from `from` with
+  // (a FlexVPN hub's IKEv2 policy, chosen by the local address and VRF);
+  // nullopt: the configuration's ike_policy. A policy without suites
+  // refuses the request (NO_PROPOSAL_CHOSEN).
+  std::function<std::optional<Policy>(const Route& from)> ike_proposals;
   // Whether INITIAL_CONTACT on the new IKE SA `fresh` replaces the existing
   // one `existing` of the same peer identity (RFC 7296 2.4 lets a responder
   // decide); asked once per existing SA after `fresh` is established.

@@ -260,6 +260,24 @@ core::Result<std::unique_ptr<Hub>> Hub::attach(engine::Engine& engine, HubPolicy
     if (!h || !*h) return std::optional<std::vector<CfgAttribute>>();
     return (*h)->cp(sa, id, request);
   };
+  // IKE_SA_INIT: the matching IKEv2 policy's proposals; none matching
+  // (with policies configured) refuses; no policies or none with parsed
+  // suites: the endpoint's own proposals (IOS's default policy).
+  rp.ike_proposals = [alive](const engine::Route&) -> std::optional<engine::Policy> {
+    auto h = alive.lock();
+    if (!h || !*h) return std::nullopt;
+    const Hub& hub = **h;
+    if (hub.policy_.policies.empty()) return std::nullopt;
+    const Policy* p = hub.match_policy();
+    engine::Policy out = hub.engine_.config().ike_policy;
+    if (!p) {
+      out.suites.clear();
+      return out;
+    }
+    if (p->suites.empty()) return std::nullopt;
+    out.suites = p->suites;
+    return out;
+  };
   rp.initial_contact = [alive](uint64_t fresh, uint64_t) {
     auto h = alive.lock();
     if (!h || !*h) return true;
@@ -359,6 +377,17 @@ void Hub::log(uint64_t sa, Style style, std::string text) {
 
 // ----- IKE_AUTH: profile, keyring, policy -----
 
+const Policy* Hub::match_policy() const {
+  for (const auto& pol : policy_.policies) {
+    bool vrf_ok = !pol.match_fvrf || pol.match_fvrf->empty() || *pol.match_fvrf == "any" ||
+                  *pol.match_fvrf == options_.fvrf;
+    bool addr_ok = !pol.match_address_local || pol.match_address_local->empty() ||
+                   *pol.match_address_local == local_address_;
+    if (vrf_ok && addr_ok) return &pol;
+  }
+  return nullptr;
+}
+
 std::optional<crypto::Secret> Hub::psk(uint64_t sa, const codec::IdPayload& id) {
   Session* s = session(sa);
   if (!s) s = &new_session(sa);
@@ -396,17 +425,7 @@ std::optional<crypto::Secret> Hub::psk(uint64_t sa, const codec::IdPayload& id) 
   // IOS's fvrf 0 is the global table.
   const std::string fvrf = options_.fvrf == "global" ? "0" : options_.fvrf;
   log(sa, Style::NoIds, "Searching Policy with fvrf " + fvrf + ", local address " + ip_text(local_address_));
-  const Policy* found = nullptr;
-  for (const auto& pol : policy_.policies) {
-    bool vrf_ok = !pol.match_fvrf || pol.match_fvrf->empty() || *pol.match_fvrf == "any" ||
-                  *pol.match_fvrf == options_.fvrf;
-    bool addr_ok = !pol.match_address_local || pol.match_address_local->empty() ||
-                   *pol.match_address_local == local_address_;
-    if (vrf_ok && addr_ok) {
-      found = &pol;
-      break;
-    }
-  }
+  const Policy* found = match_policy();
   if (found) {
     log(sa, Style::NoIds, "Found Policy '" + found->name + "'");
   } else if (policy_.policies.empty()) {

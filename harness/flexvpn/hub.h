@@ -62,9 +62,10 @@
 // between the AAA request and response.
 //
 // Profile::honour_initial_contact = false keeps the existing SA (the
-// responder policy's initial_contact answer). Not modelled yet:
-// Policy::proposals (the engine's ike_policy answers IKE_SA_INIT for every
-// peer).
+// responder policy's initial_contact answer). The IKEv2 policy matching the
+// local address and VRF gives the proposals IKE_SA_INIT is answered with
+// (Policy::suites; none matching refuses with NO_PROPOSAL_CHOSEN; no
+// policies, or one without parsed suites: the endpoint's own proposals).
 //
 // The hub's own AUTH is computed with the keyring's key (IOS uses the peer
 // block's key in both directions), so the hub's engine must be configured
@@ -228,6 +229,9 @@ class Hub {
   void session_up(Session& s);
   void session_down(Session& s);
   const Profile* profile_of(const Session& s) const;
+  // The first IKEv2 policy matching the hub's local address and front-door
+  // VRF; nullptr when none does.
+  const Policy* match_policy() const;
 
   engine::Engine& engine_;
   HubPolicy policy_;

@@ -42,6 +42,7 @@
 #include "harness/codec/ts_payload.h"
 #include "harness/core/bytes.h"
 #include "harness/crypto/secret.h"
+#include "harness/engine/proposal.h"
 
 namespace ikeh::flexvpn {
 
@@ -98,6 +99,9 @@ struct Policy {
   std::optional<core::Bytes> match_address_local;  // empty: any
   std::optional<std::string> match_fvrf;           // empty or "any": any; "global" or a VRF name
   std::vector<std::string> proposals;              // strongSwan proposal strings
+  // The same, expanded (the configuration loader fills it): what the hub
+  // offers in IKE_SA_INIT to a request this policy matches.
+  std::vector<engine::Suite> suites;
 };
 
 // `crypto ikev2 authorization policy NAME` (a local AAA group).

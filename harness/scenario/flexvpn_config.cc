@@ -353,6 +353,8 @@ std::vector<flexvpn::Policy> read_policies(const Obj& top) {
     for (std::size_t i = 0; i < p.proposals.size(); ++i) {
       auto suites = parse_proposal(p.proposals[i], codec::ProtocolId::IKE);
       if (!suites) fail(child_pointer(o.at("proposals"), i), suites.error().reason);
+      for (auto& suite : *suites)
+        if (std::find(p.suites.begin(), p.suites.end(), suite) == p.suites.end()) p.suites.push_back(suite);
     }
     out.push_back(std::move(p));
   }

@@ -539,6 +539,39 @@ TEST(FlexVpnFlow3, ProfileThatIgnoresInitialContactKeepsBoth) {
   EXPECT_FALSE(contains_line(p.hub_lines(), "Deleting SA"));
 }
 
+TEST(FlexVpnPolicy, TheMatchingPolicysProposalsAnswerIkeSaInit) {
+  // The spoke offers GCM then CBC; the hub's endpoint would pick GCM, its
+  // policy pol-01 allows only CBC.
+  EngineConfig spoke = spoke_config();
+  spoke.ike_policy.suites = {engine::test::ike_gcm(), engine::test::ike_cbc()};
+  HubPolicy policy = trace_policy();
+  policy.policies[0].suites = {engine::test::ike_cbc()};
+  FlexPair p(spoke, policy);
+  uint64_t sa = p.connect();
+  auto info = p.spoke_engine->ike_sa(sa);
+  ASSERT_EQ(info->state, IkeSaState::Established);
+  ASSERT_TRUE(info->suite.has_value());
+  EXPECT_EQ(*info->suite, engine::test::ike_cbc());
+  EXPECT_TRUE(contains_line(p.hub_lines(), "IKEv2:Found Policy 'pol-01'"));
+}
+
+TEST(FlexVpnPolicy, NoMatchingPolicyRefusesIkeSaInit) {
+  HubPolicy policy = trace_policy();
+  policy.policies[0].match_address_local = Bytes{10, 150, 9, 9};  // not the hub's address
+  policy.policies[0].suites = {engine::test::ike_gcm()};
+  FlexPair p(spoke_config(), policy);
+  uint64_t sa = p.connect();
+  EXPECT_NE(p.spoke_engine->ike_sa(sa)->state, IkeSaState::Established);
+  EXPECT_TRUE(p.hub_engine->ike_sas_in(IkeSaState::Established).empty());
+  bool refused = false;
+  for (const auto& e : p.hub_events)
+    if (e.kind == EventKind::MessageSent && e.exchange == codec::ExchangeType::IKE_SA_INIT)
+      for (const auto& pl : e.payloads)
+        if (const auto* n = pl.as<codec::NotifyPayload>(); n && n->type == NotifyType::NO_PROPOSAL_CHOSEN)
+          refused = true;
+  EXPECT_TRUE(refused);
+}
+
 TEST(FlexVpnFlow3, DeleteTakesTheInterfaceRoutesAndLeaseDown) {
   FlexPair p;
   uint64_t sa = p.connect();

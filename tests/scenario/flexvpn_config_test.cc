@@ -140,6 +140,10 @@ TEST_F(FlexvpnConfigTest, BundledHubGivesTheTraceValues) {
   EXPECT_EQ(hub.policies[0].match_fvrf, std::optional<std::string>("any"));
   EXPECT_EQ(hub.policies[0].match_address_local, std::optional<Bytes>(ip4(10, 150, 1, 1)));
   EXPECT_EQ(hub.policies[0].proposals, std::vector<std::string>{"aes256-sha512-prfsha512-ecp256"});
+  // ... expanded into the suite IKE_SA_INIT is answered with.
+  ASSERT_EQ(hub.policies[0].suites.size(), 1u);
+  EXPECT_EQ(hub.policies[0].suites[0].dh, codec::DhGroup::ECP_256);
+  EXPECT_EQ(hub.policies[0].suites[0].prf, codec::PrfId::PRF_HMAC_SHA2_512);
 
   // aaa authorization network flex local; crypto ikev2 authorization policy flex
   ASSERT_EQ(hub.method_lists.size(), 1u);
