@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/cli_run.h"
+#include "tests/cli/flexvpn_cli_fixture.h"
 
 namespace {
 
@@ -33,55 +33,17 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-const fs::path kFlex = fs::path(IKEH_SOURCE_DIR) / "scenarios" / "flexvpn" / "configs";
-// A test value, not a secret.
-const char* kPskHex = "0x666c65782068756220746573742070736b2020";
-
 using ikeh::testing_support::slurp;
 using ikeh::testing_support::wait_exit;
 const auto write = &ikeh::testing_support::write_file;
 const auto spawn = &ikeh::testing_support::spawn_cli;
+const fs::path kFlex = ikeh::testing_support::flexvpn_configs();
+const char* const kPskHex = ikeh::testing_support::kFlexvpnTestPskHex;
 
-struct Result {
-  int rc;
-  std::string out, err;
-};
-
-class FlexvpnInitiate : public ::testing::Test {
+class FlexvpnInitiate : public ikeh::testing_support::FlexvpnCliTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("ikeh-flexvpn-initiate-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    setenv("IKEH_PSK", kPskHex, 1);
-    const Json psk = {{"env", "IKEH_PSK"}};
-    for (const char* name : {"hub.json", "hub-no-set-accept.json", "hub-group-from-username.json"}) {
-      Json hub = Json::parse(slurp(kFlex / name));
-      hub["endpoint"]["network"] = {{"local_address", "127.0.0.1"}, {"local_port", 0}, {"local_natt_port", 0}};
-      hub["endpoint"]["local"]["id"] = "127.0.0.1";
-      hub["endpoint"]["local"]["psk"] = psk;
-      hub["keyrings"]["kr-01"]["peers"]["all"]["pre_shared_key"] = psk;
-      hub["policies"]["pol-01"]["match_address_local"] = "127.0.0.1";
-      for (auto& [group, policy] : hub["authorization_policies"].items())
-        if (policy.contains("password")) policy["password"] = {{"file", (kFlex / policy["password"]["file"].get<std::string>()).string()}};
-      write(dir_ / name, hub.dump(2));
-    }
-    Json spoke = Json::parse(slurp(kFlex / "spoke.json"));
-    spoke.erase("network");
-    spoke["local"]["id"] = "127.0.0.1";
-    spoke["local"]["psk"] = psk;
-    write(dir_ / "spoke.json", spoke.dump(2));
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-
-  Result run(const std::vector<std::string>& args, const std::string& name) {
-    pid_t pid = spawn(args, dir_ / (name + ".out"), dir_ / (name + ".err"));
-    int rc = wait_exit(pid, 30s);
-    return {rc, slurp(dir_ / (name + ".out")), slurp(dir_ / (name + ".err"))};
+    prepare("ikeh-flexvpn-initiate-", {"hub.json", "hub-no-set-accept.json", "hub-group-from-username.json"});
   }
 
   // `respond` with the hub file `hub` and the spoke `initiate --flexvpn-spoke
@@ -91,21 +53,10 @@ class FlexvpnInitiate : public ::testing::Test {
     const std::string name = "hub" + std::to_string(++runs_);
     pid_t pid = spawn({"respond", "--config", (dir_ / hub).string(), "--once", "--until-deleted", "--timeout", "20"},
                       dir_ / (name + ".out"), dir_ / (name + ".err"));
-    std::smatch m;
-    std::string first;
-    const std::regex re(R"(listening on 127\.0\.0\.1:(\d+) \(NAT-T 127\.0\.0\.1:(\d+)\))");
-    for (int i = 0; i < 500; ++i) {
-      first = slurp(dir_ / (name + ".out"));
-      if (std::regex_search(first, m, re)) break;
-      std::this_thread::sleep_for(10ms);
-    }
-    EXPECT_FALSE(m.empty()) << "no listening line: " << first << slurp(dir_ / (name + ".err"));
-    if (m.empty()) {
-      wait_exit(pid, 0ms);
-      return {-1, first, ""};
-    }
+    auto ports = listening_ports(pid, name);
+    if (!ports) return {-1, slurp(dir_ / (name + ".out")), ""};
     std::vector<std::string> args = {"initiate", "--config", (dir_ / "spoke.json").string(), "--peer",
-                                     "127.0.0.1:" + m[1].str(), "--peer-natt-port", m[2].str(), "--local",
+                                     "127.0.0.1:" + ports->first, "--peer-natt-port", ports->second, "--local",
                                      "127.0.0.1:0", "--flexvpn-spoke", "--delete", "--timeout", "10"};
     args.insert(args.end(), extra.begin(), extra.end());
     Result spoke = run(args, "spoke" + std::to_string(runs_));
@@ -125,7 +76,6 @@ class FlexvpnInitiate : public ::testing::Test {
     return lines;
   }
 
-  fs::path dir_;
   int runs_ = 0;
   int hub_rc_ = -1;
   std::string hub_out_;

@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/cli_run.h"
+#include "tests/cli/flexvpn_cli_fixture.h"
 
 namespace {
 
@@ -33,54 +33,16 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-const fs::path kFlex = fs::path(IKEH_SOURCE_DIR) / "scenarios" / "flexvpn" / "configs";
-// A test value, not a secret.
-const char* kPskHex = "0x666c65782068756220746573742070736b2020";
-
 using ikeh::testing_support::slurp;
 using ikeh::testing_support::wait_exit;
 const auto write = &ikeh::testing_support::write_file;
 const auto spawn = &ikeh::testing_support::spawn_cli;
+const fs::path kFlex = ikeh::testing_support::flexvpn_configs();
+const char* const kPskHex = ikeh::testing_support::kFlexvpnTestPskHex;
 
-struct Result {
-  int rc;
-  std::string out, err;
-};
-
-class FlexvpnRespond : public ::testing::Test {
+class FlexvpnRespond : public ikeh::testing_support::FlexvpnCliTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("ikeh-flexvpn-respond-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    setenv("IKEH_PSK", kPskHex, 1);
-
-    Json hub = Json::parse(slurp(kFlex / "hub.json"));
-    const Json psk = {{"env", "IKEH_PSK"}};
-    hub["endpoint"]["network"] = {{"local_address", "127.0.0.1"}, {"local_port", 0}, {"local_natt_port", 0}};
-    hub["endpoint"]["local"]["id"] = "127.0.0.1";
-    hub["endpoint"]["local"]["psk"] = psk;
-    hub["keyrings"]["kr-01"]["peers"]["all"]["pre_shared_key"] = psk;
-    hub["policies"]["pol-01"]["match_address_local"] = "127.0.0.1";
-    write(dir_ / "hub.json", hub.dump(2));
-
-    Json spoke = Json::parse(slurp(kFlex / "spoke.json"));
-    spoke.erase("network");
-    spoke["local"]["id"] = "127.0.0.1";
-    spoke["local"]["psk"] = psk;
-    write(dir_ / "spoke.json", spoke.dump(2));
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-
-  Result run(const std::vector<std::string>& args, const std::string& name) {
-    pid_t pid = spawn(args, dir_ / (name + ".out"), dir_ / (name + ".err"));
-    int rc = wait_exit(pid, 30s);
-    return {rc, slurp(dir_ / (name + ".out")), slurp(dir_ / (name + ".err"))};
-  }
+  void SetUp() override { prepare("ikeh-flexvpn-respond-", {"hub.json"}); }
 
   // The hub with `extra` options against one spoke that connects and
   // deletes; returns the hub's result.
@@ -89,31 +51,16 @@ class FlexvpnRespond : public ::testing::Test {
                                      "--until-deleted", "--timeout", "20"};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_t hub = spawn(args, dir_ / "hub.out", dir_ / "hub.err");
-    // The bound ports, from the first line.
-    std::smatch m;
-    std::string first;
-    const std::regex text_re(R"(listening on 127\.0\.0\.1:(\d+) \(NAT-T 127\.0\.0\.1:(\d+)\))");
-    const std::regex json_re(R"json("port":(\d+),"natt_port":(\d+))json");
-    for (int i = 0; i < 500; ++i) {
-      first = slurp(dir_ / "hub.out");
-      if (std::regex_search(first, m, text_re) || std::regex_search(first, m, json_re)) break;
-      std::this_thread::sleep_for(10ms);
-    }
-    EXPECT_FALSE(m.empty()) << "no listening line: " << first << slurp(dir_ / "hub.err");
-    if (m.empty()) {
-      wait_exit(hub, 0ms);
-      return {-1, first, ""};
-    }
+    auto ports = listening_ports(hub, "hub");
+    if (!ports) return {-1, slurp(dir_ / "hub.out"), ""};
     Result spoke = run({"initiate", "--config", (dir_ / "spoke.json").string(), "--peer",
-                        "127.0.0.1:" + m[1].str(), "--peer-natt-port", m[2].str(), "--local", "127.0.0.1:0",
+                        "127.0.0.1:" + ports->first, "--peer-natt-port", ports->second, "--local", "127.0.0.1:0",
                         "--delete", "--timeout", "10"},
                        "spoke");
     EXPECT_EQ(spoke.rc, 0) << spoke.out << spoke.err;
     int rc = wait_exit(hub, 20s);
     return {rc, slurp(dir_ / "hub.out"), slurp(dir_ / "hub.err")};
   }
-
-  fs::path dir_;
 };
 
 TEST_F(FlexvpnRespond, HubLinesInterfacesAndSummary) {
