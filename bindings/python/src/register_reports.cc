@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "bindings/python/src/common.h"
+
+namespace ikeh::python {
+
+void register_reports(py::module_& m) { (void)m; }
+
+}  // namespace ikeh::python
