@@ -5,7 +5,7 @@
 JOBS ?= $(shell nproc)
 FUZZ_RUNS ?= 250000
 
-.PHONY: demo test setup build-release build-dev build-fuzz fuzz-smoke bench clean
+.PHONY: demo test setup build-release build-dev build-fuzz fuzz-smoke python-env python-test bench clean
 
 demo: setup
 	cmake --preset release
@@ -14,10 +14,20 @@ demo: setup
 
 test: setup build-dev
 	ctest --preset dev
+	$(MAKE) python-test
 	$(MAKE) fuzz-smoke
 
 setup:
 	./scripts/setup
+
+# build/venv: the interpreter the Python package is built for and tested with.
+python-env:
+	./scripts/python-env
+
+# The package as a user gets it (pip install .), then tests/python against it.
+python-test: setup python-env
+	build/venv/bin/python -m pip install --no-build-isolation .
+	build/venv/bin/python -m pytest tests/python
 
 build-release:
 	cmake --preset release
@@ -40,6 +50,9 @@ bench: setup build-release
 	./build/release/bench/codec_bench
 	./bench/compare_codec.sh build/release
 	./build/release/bench/suite_bench
+	$(MAKE) python-env
+	build/venv/bin/python -m pip install --no-build-isolation .
+	build/venv/bin/python bench/python_bench.py build/release/bench/codec_bench
 
 clean:
 	rm -rf build

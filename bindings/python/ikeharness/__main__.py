@@ -8,14 +8,22 @@ import sys
 from pathlib import Path
 
 
+def _installed_dir() -> Path:
+    # The extension's folder, not this file's: an editable install serves the
+    # .py files from the source tree and the built parts from site-packages.
+    from . import _core
+
+    return Path(_core.__file__).resolve().parent
+
+
 def command_path() -> Path:
-    """Path of the ``ikeharness`` program inside the package."""
-    return Path(__file__).resolve().parent / "_bin" / "ikeharness"
+    """Path of the ``ikeharness`` program shipped in the package."""
+    return _installed_dir() / "_bin" / "ikeharness"
 
 
 def scenarios_path() -> Path:
-    """The bundled scenario suites (and peer profiles) shipped with the package."""
-    return Path(__file__).resolve().parent / "scenarios"
+    """The bundled scenario suites (and peer profiles) shipped in the package."""
+    return _installed_dir() / "scenarios"
 
 
 def main() -> None:
