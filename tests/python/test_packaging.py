@@ -26,7 +26,10 @@ def run(cmd: list[str], cwd: Path, **kw) -> subprocess.CompletedProcess[str]:
 def test_pip_wheel_builds_a_complete_wheel(repo: Path, tmp_path: Path) -> None:
     # pip's isolated build environment fetches scikit-build-core and pybind11,
     # as on a user's machine.
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path), "."], repo)
+    # Its own build folder: another interpreter path and pybind11 would make
+    # the shared one reconfigure and rebuild the extension every time.
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path),
+         "-C", f"build-dir={tmp_path / 'build'}", "."], repo)
     wheels = list(tmp_path.glob("ikeharness-*.whl"))
     assert len(wheels) == 1, wheels
     with zipfile.ZipFile(wheels[0]) as z:
@@ -62,10 +65,13 @@ def test_editable_install_serves_the_source_tree(repo: Path, tmp_path: Path) -> 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
-    # The same build tools as the test environment, then the editable install
-    # without isolation so it reuses the build folder.
-    run([str(py), "-m", "pip", "install", "-q", "scikit-build-core>=0.10", "pybind11>=2.12"], repo)
-    run([str(py), "-m", "pip", "install", "--no-build-isolation", "-e", "."], repo)
+    # The test environment's build tools (a .pth file), so the build matches
+    # the installed package's and ccache can serve the compiled objects.
+    tools = next(Path(p) for p in sys.path if p.endswith("site-packages") and Path(p, "pybind11").is_dir())
+    site = next((env_dir / "lib").glob("python3*/site-packages"))
+    (site / "build_tools.pth").write_text(f"{tools}\n")
+    run([str(py), "-m", "pip", "install", "--no-build-isolation", "-C", f"build-dir={tmp_path / 'build'}",
+         "-e", "."], repo)
     probe = run([str(py), "-c",
                  "import ikeharness, ikeharness.codec as c, ikeharness.__main__ as m;"
                  "print(ikeharness.__file__); print(m.command_path().is_file())"], tmp_path).stdout.split()

@@ -31,6 +31,19 @@ core::Bytes from_buffer(const py::object& o);
 // The same with a message of the caller's own (the Error supplies the parts).
 [[noreturn]] void raise_error(const char* kind, const core::Error& e, const std::string& message);
 
+// Raises ScenarioError for a scenario, profile or configuration loader's
+// error. The loaders locate it as where = "<file>: <JSON pointer>" (or the
+// file alone for JSON syntax and unreadable files); the exception gets them
+// apart as .file and .pointer, with the loader's one-line text as message.
+[[noreturn]] void raise_config_error(const core::Error& e);
+
+// Configuration arguments: whether an object is an
+// os.PathLike, its os.fspath(), and JSON text from a dict (json.dumps) or a
+// str (as is).
+bool config_is_path(const py::handle& o);
+std::string config_fspath(const py::handle& o);
+std::string config_json_text(const py::handle& o);
+
 // Unwraps a Result or raises its Error as `kind`.
 template <class T>
 T unwrap(core::Result<T>&& r, const char* kind) {
@@ -49,7 +62,7 @@ void register_crypto(py::module_& m);
 void register_net(py::module_& m);
 void register_engine(py::module_& m);
 void register_flexvpn(py::module_& m);
-void register_scenario(py::module_& m);
 void register_reports(py::module_& m);
+void register_scenario(py::module_& m);
 
 }  // namespace ikeh::python

@@ -12,6 +12,6 @@ PYBIND11_MODULE(_core, m) {
   ikeh::python::register_net(m);
   ikeh::python::register_engine(m);
   ikeh::python::register_flexvpn(m);
-  ikeh::python::register_scenario(m);
   ikeh::python::register_reports(m);
+  ikeh::python::register_scenario(m);
 }

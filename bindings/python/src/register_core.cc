@@ -12,7 +12,7 @@ namespace ikeh::python {
 core::Bytes from_buffer(const py::object& o) {
   if (PyUnicode_Check(o.ptr())) throw py::type_error("expected bytes, bytearray or memoryview, not str");
   py::buffer_info info = py::reinterpret_borrow<py::buffer>(o).request();
-  if (info.itemsize != 1 && info.ndim != 1) throw py::type_error("expected a one-dimensional byte buffer");
+  if (info.itemsize != 1 || info.ndim != 1) throw py::type_error("expected a one-dimensional byte buffer");
   const auto* p = static_cast<const uint8_t*>(info.ptr);
   return core::Bytes(p, p + info.size * info.itemsize);
 }
@@ -29,6 +29,27 @@ void raise_error(const char* kind, const core::Error& e, const std::string& mess
 }
 
 void raise_error(const char* kind, const core::Error& e) { raise_error(kind, e, codec::describe(e)); }
+
+void raise_config_error(const core::Error& e) {
+  core::Error parts = e;
+  if (parts.field.empty())
+    if (auto at = e.where.find(": /"); at != std::string::npos) {
+      parts.where = e.where.substr(0, at);
+      parts.field = e.where.substr(at + 2);
+    }
+  raise_error("ScenarioError", parts, e.to_string());
+}
+
+bool config_is_path(const py::handle& o) {
+  return py::isinstance(o, py::module_::import("os").attr("PathLike"));
+}
+
+std::string config_fspath(const py::handle& o) { return py::str(py::module_::import("os").attr("fspath")(o)); }
+
+std::string config_json_text(const py::handle& o) {
+  if (py::isinstance<py::str>(o)) return o.cast<std::string>();
+  return py::module_::import("json").attr("dumps")(o).cast<std::string>();
+}
 
 void register_core(py::module_& m) {
   m.def(
