@@ -60,7 +60,7 @@ class InnerRecord:
     state: OpenedSk.State
     icv_verified: bool = False
     first: Any = 0
-    data: bytes = b""
+    data: bytes = field(default=b"", repr=False)
     payloads: Optional[List[Any]] = None
     error: str = ""
     fragment: bool = False
@@ -97,7 +97,7 @@ class CaptureRecord:
     non_esp_marker: bool = False
     esp_spi: int = 0
     snapped: bool = False
-    ike: bytes = b""
+    ike: bytes = field(default=b"", repr=False)  # the message's repr shows it
     message: Any = None
     error: str = ""
     decode_error: Optional[DecodeError] = field(default=None, repr=False)
