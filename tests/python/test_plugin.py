@@ -259,3 +259,24 @@ def test_json_outside_a_scenarios_folder(repo: Path, tmp_path: Path) -> None:
     p = run_pytest(here, "-v", "-o", f"ike_scenario_roots={here}", cwd=tmp_path)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "suite/one.json::suite/one PASSED" in p.stdout
+
+
+def test_plugin_runs_scenarios_against_strongswan(repo: Path, tmp_path: Path) -> None:
+    # The strongswan profile's adapter starts charon in a network namespace of
+    # its own, which needs root; CI runs as root.
+    if os.geteuid() != 0:
+        pytest.skip("the strongSwan adapter needs root for its network namespace")
+    missing = [p for p in ("/usr/lib/ipsec/charon", "/usr/sbin/swanctl") if not Path(p).exists()]
+    if missing or not shutil.which("ip"):
+        pytest.skip(f"strongSwan or iproute2 is not installed ({', '.join(missing) or 'ip'})")
+    out = tmp_path / "out"
+    p = run_pytest("scenarios/rfc7296/1.2-initial-exchanges.json", "scenarios/rfc7296/3.10.1-failed-cp-required.json",
+                   "--ike-peer", "strongswan", "--ike-out", out, "--junitxml", tmp_path / "pytest.xml", cwd=repo)
+    got = outcomes(tmp_path / "pytest.xml")
+    assert got["rfc7296/1.2-initial-exchanges"][0] == "passed", p.stdout + p.stderr
+    # The profile's adapter refuses what charon cannot be configured to do,
+    # and the plugin turns that into a skip with the adapter's reason.
+    outcome, reason = got["rfc7296/3.10.1-failed-cp-required"]
+    assert outcome == "skipped" and "FAILED_CP_REQUIRED" in reason, (outcome, reason)
+    with open(out / "results.json", encoding="utf-8") as f:
+        assert json.load(f)["peer"] == "strongswan"
