@@ -7,6 +7,7 @@ import copy
 import gc
 import logging
 import random
+import re
 import struct
 from pathlib import Path
 from typing import List, Tuple
@@ -438,3 +439,17 @@ def test_payload_construction_defaults() -> None:
     s = SaPayload(proposals=[proposal(ProtocolId.ESP, [transform(TransformType.ESN, 0)], spi=b"\1\2\3\4")])
     assert s.proposals[0].spi == b"\1\2\3\4" and s.proposals[0].protocol_id == ProtocolId.ESP
     assert KePayload(group=DhGroup.CURVE25519, data=b"k").group == DhGroup.CURVE25519
+
+
+def test_bodies_print_their_fields_by_name() -> None:
+    from ikeharness import codec
+
+    body = NotifyPayload(type=NotifyType.COOKIE, data=b"\x01\x02")
+    assert repr(body) == "NotifyPayload(data=h'0102', protocol_id=NONE, spi=h'', type=COOKIE)"
+    sa = codec.sa(codec.proposal(ProtocolId.IKE, [codec.transform(TransformType.ENCR, 12, key_length=256)]))
+    text = repr(sa.body)
+    # Computed fields left alone (proposal number, lengths) are not shown.
+    assert text.startswith("SaPayload(proposals=[Proposal(protocol_id=IKE,") and "type=ENCR" in text, text
+    assert "number=" not in text and not re.search(r"\blength=", text), text
+    long = repr(codec.nonce(bytes(40)).body)
+    assert long.endswith("...' (40 bytes))"), long

@@ -23,6 +23,7 @@ mirroring the C++ make_* functions.
 """
 from __future__ import annotations
 
+import enum
 import json
 import struct
 from typing import Any, Dict, Iterable, Optional, Union, cast
@@ -261,5 +262,33 @@ setattr(Payload, "__getitem__", _payload_getitem)
 setattr(Message, "to_dict", message_to_dict)
 setattr(Message, "get", message_get)
 setattr(Header, "get", header_get)
+
+
+def _value_text(v: Any) -> str:
+    if isinstance(v, enum.Enum):
+        return v.name
+    if isinstance(v, (bytes, bytearray)):
+        text = bytes(v).hex()
+        return f"h'{text[:64]}...' ({len(v)} bytes)" if len(text) > 64 else f"h'{text}'"
+    if isinstance(v, list):
+        return "[" + ", ".join(_value_text(x) for x in v) + "]"
+    return repr(v)
+
+
+def _fields_repr(self: Any) -> str:
+    # Every field the class describes; computed fields not overridden (None)
+    # are left out, so the text shows what was set or decoded.
+    cls = type(self)
+    names = sorted(n for n in dir(cls) if not n.startswith("_") and isinstance(getattr(cls, n), property))
+    parts = [f"{n}={_value_text(getattr(self, n))}" for n in names if getattr(self, n) is not None]
+    return f"{cls.__name__}({', '.join(parts)})"
+
+
+# Bodies and their parts print their fields (registry values by name, bytes in hex).
+for _cls in (UnknownPayload, SaPayload, KePayload, IdPayload, CertPayload, CertReqPayload, AuthPayload,
+             NoncePayload, NotifyPayload, DeletePayload, VendorIdPayload, TsPayload, SkPayload, CpPayload,
+             EapPayload, SkfPayload, Proposal, Transform, TransformAttribute, TrafficSelector, CfgAttribute):
+    setattr(_cls, "__repr__", _fields_repr)
+del _cls
 
 _ = _core  # the extension stays imported under its own name for introspection
