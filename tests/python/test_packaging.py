@@ -29,7 +29,7 @@ def test_pip_wheel_builds_a_complete_wheel(repo: Path, tmp_path: Path) -> None:
     # Its own build folder: another interpreter path and pybind11 would make
     # the shared one reconfigure and rebuild the extension every time.
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path),
-         "-C", f"build-dir={tmp_path / 'build'}", "."], repo)
+         f"--config-settings=build-dir={tmp_path / 'build'}", "."], repo)
     wheels = list(tmp_path.glob("ikeharness-*.whl"))
     assert len(wheels) == 1, wheels
     with zipfile.ZipFile(wheels[0]) as z:
@@ -70,7 +70,7 @@ def test_editable_install_serves_the_source_tree(repo: Path, tmp_path: Path) -> 
     tools = next(Path(p) for p in sys.path if p.endswith("site-packages") and Path(p, "pybind11").is_dir())
     site = next((env_dir / "lib").glob("python3*/site-packages"))
     (site / "build_tools.pth").write_text(f"{tools}\n")
-    run([str(py), "-m", "pip", "install", "--no-build-isolation", "-C", f"build-dir={tmp_path / 'build'}",
+    run([str(py), "-m", "pip", "install", "--no-build-isolation", f"--config-settings=build-dir={tmp_path / 'build'}",
          "-e", "."], repo)
     probe = run([str(py), "-c",
                  "import ikeharness, ikeharness.codec as c, ikeharness.__main__ as m;"
