@@ -12,7 +12,7 @@ demo: setup
 	cmake --build --preset release -j $(JOBS) --target ikeharness
 	./build/release/harness/cli/ikeharness run
 
-test: setup build-dev
+test: setup python-env build-dev
 	ctest --preset dev
 	$(MAKE) python-test
 	$(MAKE) fuzz-smoke
@@ -33,8 +33,10 @@ build-release:
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS)
 
-build-dev:
-	cmake --preset dev
+# The dev tree also builds the Python extension (sanitized; CTest runs
+# tests/python against it as python.build_tree) for build/venv's interpreter.
+build-dev: python-env
+	cmake --preset dev -DIKEH_PYTHON=ON -DPython_EXECUTABLE=$(CURDIR)/build/venv/bin/python
 	cmake --build --preset dev -j $(JOBS)
 
 build-fuzz:

@@ -42,6 +42,7 @@ from ._core import (
 )
 from .errors import ScenarioError
 from .reports import RunResult, ScenarioResult, write_reports
+from .__main__ import scenarios_path
 
 __all__ = [
     "Scenario",
@@ -79,7 +80,7 @@ def bundled_scenarios() -> Path:
     env = os.environ.get("IKEH_SCENARIOS")
     if env:
         return Path(env)
-    installed = Path(__file__).resolve().parent / "scenarios"
+    installed = scenarios_path()
     if installed.is_dir():
         return installed
     return Path("scenarios")
